@@ -1,0 +1,150 @@
+#pragma once
+
+#include <Burrow/connection.h>
+
+#include "frameprotection_p.h"
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QMutex>
+#include <QtCore/QPointer>
+#include <QtCore/QPromise>
+#include <QtCore/QTimer>
+#include <QtWebSockets/QWebSocket>
+
+#include <atomic>
+#include <optional>
+#include <unordered_map>
+
+namespace Burrow {
+
+// Where a Responder's answer goes.
+class Responder::Target
+{
+public:
+    virtual ~Target();
+    virtual Connection *connection() const { return nullptr; }
+    virtual quint64 requestId() const = 0;
+    // Called at most once (Responder guarantees it).
+    virtual void deliver(const Message &answerOrError) = 0;
+
+    std::atomic_bool answered = false;
+};
+
+// A reference to a Connection that other threads may hold: the connection clears it under the
+// mutex before it is destroyed, so a holder never touches a deleted object.
+struct ConnectionLink
+{
+    QMutex mutex;
+    Connection *connection = nullptr;
+};
+
+// Encryption state agreed at upgrade time: the server knows it at once; the client learns the
+// server's nonce from the HELLO frame.
+struct SessionSecurity
+{
+    PreSharedKey key{QByteArray()};
+    QByteArray clientNonce;
+};
+
+// Waits for a call's answer: a local event loop in the context's thread, a plain wait elsewhere.
+Message waitForAnswer(QFuture<Message> future, QObject *context);
+
+class ConnectionPrivate : public QObject
+{
+    Q_OBJECT
+Q_SIGNALS:
+    // A client's session is usable (at once, or after the server's HELLO when encrypted).
+    void sessionReady();
+
+public:
+    ConnectionPrivate(Connection *q, QWebSocket *socket, Connection::Role role,
+                      const MessageCodecPointer &codec, const ConnectionSettings &settings);
+    ~ConnectionPrivate() override;
+
+    // Called by Server/Client before the connection is used.
+    void setUpEncryption(const SessionSecurity &security);
+    bool isReady() const { return ready; }
+
+    // Connection thread only.
+    void writePayload(const QByteArray &payload);
+    void flushBatch();
+    void dispatch(const Message &message);
+    void failAllPending(ErrorCode code, const QString &why);
+    void finish(QWebSocketProtocol::CloseCode code, const QString &reason);
+    void protocolFailure(QWebSocketProtocol::CloseCode code, ErrorCode error, const QString &why);
+    void onPayload(const QByteArray &payload);
+    void onBinaryFrame(const QByteArray &frame);
+    void onTextFrame(const QString &text);
+    void onHeartbeat();
+    void updateHousekeeping();
+    void onHousekeeping();
+
+    // Any thread.
+    void post(std::function<void()> function);
+    bool inOwnThread() const { return QThread::currentThread() == thread(); }
+    void enqueueNotification(const QByteArray &encoded);
+    void sendNow(const QByteArray &payload);
+
+    Connection *q;
+    QWebSocket *socket;
+    const Connection::Role role;
+    const MessageCodecPointer codec;
+    const ConnectionSettings settings;
+    const quint64 id;
+    const bool binary;
+    QString subprotocol;
+    QHostAddress peerAddress;
+    quint16 peerPort = 0;
+    QString requestPath;
+
+    MessageHandler handler;
+    std::shared_ptr<ConnectionLink> link = std::make_shared<ConnectionLink>();
+
+    std::optional<FrameSealer> sealer;
+    std::optional<FrameOpener> opener;
+    SessionSecurity security;
+    bool encrypted = false;
+    bool ready = true;           // false while a client waits for the server's HELLO
+    QList<QByteArray> heldUntilReady;
+
+    struct PendingCall
+    {
+        QPromise<Message> promise;
+        qint64 deadline = 0; // on `clock`
+    };
+    mutable QMutex mutex; // guards the members below
+    quint64 nextRequestId = 1;
+    std::unordered_map<quint64, PendingCall> pending;
+    QList<QByteArray> batch;
+    qint64 batchBytes = 0;
+    bool flushScheduled = false;
+    bool open = true;
+
+    QElapsedTimer clock;
+    qint64 lastMessageAt = 0;
+    QTimer heartbeatTimer;
+    int missedHeartbeats = 0;
+    QTimer housekeepingTimer;
+    QTimer batchTimer;
+    bool finished = false;
+};
+
+
+
+// Sends a Responder's answer back over a WebSocket connection.
+class ConnectionResponderTarget final : public Responder::Target
+{
+public:
+    ConnectionResponderTarget(std::shared_ptr<ConnectionLink> link, Connection *connection, quint64 requestId)
+        : m_link(std::move(link)), m_connection(connection), m_requestId(requestId) {}
+    Connection *connection() const override { return m_connection; }
+    quint64 requestId() const override { return m_requestId; }
+    void deliver(const Message &answerOrError) override;
+
+private:
+    std::shared_ptr<ConnectionLink> m_link;
+    Connection *m_connection; // for identification only; may dangle once closed
+    quint64 m_requestId;
+};
+
+} // namespace Burrow
