@@ -314,7 +314,7 @@ int main(int argc, char **argv)
     std::printf("\nSummary (best of %d runs of >= %.0f ms each; MB/s of uncompressed data, MB = 10^6 B)\n",
                 repeats, minTime * 1000);
     std::printf("%-7s %-7s %9s %7s %10s %10s %10s | %9s %9s %9s (us per message: none = uncompressed)\n",
-                "payload", "codec", "bytes", "ratio", "comp MB/s", "decomp MB/s", "trip MB/s",
+                "payload", "codec", "bytes", "ratio", "comp MB/s", "dec MB/s", "trip MB/s",
                 "1 Gbit/s", "10 Gbit/s", "none@1G");
     for (const Measurement &m : results) {
         std::printf("%-7s %-7s %9lld %7.2f %10.1f %10.1f %10.1f | %9.1f %9.1f %9.1f\n",

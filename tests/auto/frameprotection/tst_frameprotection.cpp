@@ -51,11 +51,9 @@ QByteArray compressiblePayload(qsizetype size)
 
 QByteArray randomPayload(qsizetype size, quint32 seed = 42)
 {
-    QByteArray out(size, Qt::Uninitialized);
-    QRandomGenerator generator(seed);
-    for (qsizetype i = 0; i < size; ++i)
-        out[i] = char(generator.bounded(256));
-    return out;
+    QList<quint32> words((size + 3) / 4);
+    QRandomGenerator(seed).fillRange(words.data(), words.size());
+    return QByteArray(reinterpret_cast<const char *>(words.constData()), size);
 }
 
 QByteArray key(char fill)
