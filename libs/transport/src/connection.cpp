@@ -115,6 +115,12 @@ void ConnectionPrivate::setUpEncryption(const SessionSecurity &sessionSecurity)
     if (role == Connection::Role::Server) {
         const QByteArray serverNonce = PreSharedKey::randomNonce();
         const auto keys = security.key.sessionKeys(security.clientNonce, serverNonce);
+        if (keys.clientToServer.isEmpty() || keys.serverToClient.isEmpty()) {
+            // No randomness or no keys: refuse rather than fall back to clear text.
+            protocolFailure(QWebSocketProtocol::CloseCodeAbnormalDisconnection, ErrorCode::ImplementationError,
+                            QStringLiteral("cannot derive session keys"));
+            return;
+        }
         // The HELLO goes out in clear, before the sealer switches to encryption.
         socket->sendBinaryMessage(PreSharedKey::encodeHello(
             serverNonce, security.key.serverProof(security.clientNonce, serverNonce)));
@@ -139,9 +145,15 @@ void ConnectionPrivate::writePayload(const QByteArray &payload)
         return;
     }
     lastMessageAt = clock.elapsed();
-    if (binary)
-        socket->sendBinaryMessage(sealer->seal(payload));
-    else
+    if (binary) {
+        const QByteArray frame = sealer->seal(payload);
+        if (frame.isNull()) { // an OpenSSL failure or an exhausted sequence: never send in clear
+            protocolFailure(QWebSocketProtocol::CloseCodeAbnormalDisconnection, ErrorCode::ImplementationError,
+                            QStringLiteral("cannot seal an outgoing frame"));
+            return;
+        }
+        socket->sendBinaryMessage(frame);
+    } else
         socket->sendTextMessage(QString::fromUtf8(payload));
 
     if (settings.maxQueuedBytes() > 0 && socket->bytesToWrite() > settings.maxQueuedBytes()) {
@@ -236,6 +248,11 @@ void ConnectionPrivate::onBinaryFrame(const QByteArray &frame)
             return;
         }
         const auto keys = security.key.sessionKeys(security.clientNonce, serverNonce);
+        if (keys.clientToServer.isEmpty() || keys.serverToClient.isEmpty()) {
+            protocolFailure(QWebSocketProtocol::CloseCodeAbnormalDisconnection, ErrorCode::ImplementationError,
+                            QStringLiteral("cannot derive session keys"));
+            return;
+        }
         sealer.emplace(settings.compressionThreshold(), keys.clientToServer);
         opener.emplace(settings.maxMessageSize(), keys.serverToClient);
         ready = true;
