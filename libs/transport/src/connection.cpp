@@ -117,7 +117,7 @@ void ConnectionPrivate::setUpEncryption(const SessionSecurity &sessionSecurity)
         const auto keys = security.key.sessionKeys(security.clientNonce, serverNonce);
         if (keys.clientToServer.isEmpty() || keys.serverToClient.isEmpty()) {
             // No randomness or no keys: refuse rather than fall back to clear text.
-            protocolFailure(QWebSocketProtocol::CloseCodeAbnormalDisconnection, ErrorCode::ImplementationError,
+            protocolFailure(QWebSocketProtocol::CloseCodeBadOperation, ErrorCode::ImplementationError,
                             QStringLiteral("cannot derive session keys"));
             return;
         }
@@ -148,7 +148,7 @@ void ConnectionPrivate::writePayload(const QByteArray &payload)
     if (binary) {
         const QByteArray frame = sealer->seal(payload);
         if (frame.isNull()) { // an OpenSSL failure or an exhausted sequence: never send in clear
-            protocolFailure(QWebSocketProtocol::CloseCodeAbnormalDisconnection, ErrorCode::ImplementationError,
+            protocolFailure(QWebSocketProtocol::CloseCodeBadOperation, ErrorCode::ImplementationError,
                             QStringLiteral("cannot seal an outgoing frame"));
             return;
         }
@@ -249,7 +249,7 @@ void ConnectionPrivate::onBinaryFrame(const QByteArray &frame)
         }
         const auto keys = security.key.sessionKeys(security.clientNonce, serverNonce);
         if (keys.clientToServer.isEmpty() || keys.serverToClient.isEmpty()) {
-            protocolFailure(QWebSocketProtocol::CloseCodeAbnormalDisconnection, ErrorCode::ImplementationError,
+            protocolFailure(QWebSocketProtocol::CloseCodeBadOperation, ErrorCode::ImplementationError,
                             QStringLiteral("cannot derive session keys"));
             return;
         }
