@@ -492,10 +492,11 @@ Decoder::Status Decoder::readBatch(QList<Message> &messages, const QString &kind
 {
     if (!m_reader.isArray())
         return invalid(kind + QStringLiteral(": \"messages\" must be an array"));
-    if (!m_reader.enterContainer())
-        return Status::Malformed;
+    // (length() only while on the array itself: on anything else it is an error.)
     if (m_reader.isLengthKnown())
         messages.reserve(qsizetype(qMin<quint64>(m_reader.length(), 1024)));
+    if (!m_reader.enterContainer())
+        return Status::Malformed;
     Status status = Status::Ok;
     for (qsizetype i = 0; ok() && m_reader.hasNext(); ++i) {
         if (status == Status::Invalid && !m_ids) {
