@@ -211,6 +211,7 @@ public:
     bool inBody = false;
     bool bodyProgress = false;
     bool restartHeadTimer = false;
+    bool activity = false; // a request began or a response was written: the idle time restarts
     quint64 messagesBegun = 0;
 
     // The request being parsed.
@@ -265,6 +266,7 @@ int HttpConnectionPrivate::onMessageBegin(http_parser *p)
     // The first request's head is timed from the accept; later ones from their first byte.
     if (d->messagesBegun++ > 0)
         d->restartHeadTimer = true;
+    d->activity = true;
     // Paused so that the caller learns where the request starts (the byte before the returned count).
     d->pauseParser(Pause::MessageBegin);
     return 0;
@@ -599,6 +601,7 @@ void HttpConnectionPrivate::flushResponses()
         const Pending entry = std::move(pending.front());
         pending.pop_front();
         socket->write(entry.wire);
+        activity = true;
         if (entry.close) {
             beginClose();
             return;
@@ -614,6 +617,7 @@ void HttpConnectionPrivate::startUpgrade()
 {
     state = State::Upgrading;
     setTimer(TimerKind::None, 0);
+    socket->flush(); // the earlier responses, as far as the socket takes them now
     const HttpRequest head = std::move(upgradeHead);
     upgradeHead = HttpRequest();
     qCDebug(lcTransport) << "HTTP upgrade request from" << peerAddress << head.url().path();
@@ -722,13 +726,14 @@ void HttpConnectionPrivate::updateTimer()
         if (bodyProgress || timerKind != TimerKind::Body)
             setTimer(TimerKind::Body, limits.headerTimeout);
     } else if (!inBody && pending.empty()) {
-        if (timerKind != TimerKind::Idle)
+        if (activity || timerKind != TimerKind::Idle)
             setTimer(TimerKind::Idle, limits.keepAliveTimeout);
     } else if (timerKind != TimerKind::None) {
         setTimer(TimerKind::None, 0);
     }
     restartHeadTimer = false;
     bodyProgress = false;
+    activity = false;
 }
 
 void HttpConnectionPrivate::onReadyRead()
