@@ -8,6 +8,7 @@
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
+#include <QtCore/QRandomGenerator>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
 #include <QtNetwork/QTcpServer>
@@ -198,6 +199,8 @@ private Q_SLOTS:
     void pipelinedOutOfOrder();
     void pipelineFlowControl();
     void chunkedBody();
+    void randomSplits_data();
+    void randomSplits();
     void http10Closes();
     void http10KeepAlive();
     void connectionClose();
@@ -471,6 +474,110 @@ void tst_HttpConnection::chunkedBody()
     r = c.read();
     QVERIFY(r);
     QCOMPARE(r->body, QByteArray("GET /next "));
+}
+
+void tst_HttpConnection::randomSplits_data()
+{
+    QTest::addColumn<quint32>("seed");
+    for (quint32 seed = 1; seed <= 6; ++seed)
+        QTest::addRow("seed %u", seed) << seed;
+}
+
+void tst_HttpConnection::randomSplits()
+{
+    // A mixed pipelined stream (GET, HEAD, Content-Length and chunked bodies, stray CRLFs between
+    // requests), then an upgrade request, arriving in random pieces; handlers answer at random
+    // times. Every response must come back in order, and the upgrade request's bytes must be the
+    // socket's unread data at the hand-off.
+    QFETCH(quint32, seed);
+    QRandomGenerator random(seed);
+    Fixture f;
+    f.limits.maxHeaderSize = 4096;
+    f.handler = [&random](const HttpRequest &request, const HttpResponder &responder) {
+        const QByteArray answer = request.method() + ' ' + request.url().path().toUtf8() + ' '
+                + QByteArray::number(request.body().size()) + ' ' + QByteArray::number(qChecksum(request.body()));
+        const int delay = int(random.bounded(4)) * 10;
+        if (delay == 0)
+            responder.respond(HttpResponse(200, answer));
+        else
+            QTimer::singleShot(delay, [responder, answer] { responder.respond(HttpResponse(200, answer)); });
+    };
+    QByteArray taken;
+    int upgrades = 0;
+    f.upgrade = [&](HttpConnection *connection, const HttpRequest &head) {
+        ++upgrades;
+        QCOMPARE(head.url().path(), QStringLiteral("/ws"));
+        QTcpSocket *socket = connection->takeSocket();
+        taken = socket->readAll();
+        socket->setParent(&f);
+    };
+
+    QByteArray stream;
+    struct Expected { bool head; QByteArray body; };
+    QList<Expected> expected;
+    for (int i = 0; i < 40; ++i) {
+        const QByteArray path = "/r" + QByteArray::number(i);
+        QByteArray body(int(random.bounded(600)), Qt::Uninitialized);
+        for (char &c : body)
+            c = char(random.bounded(256));
+        switch (random.bounded(4)) {
+        case 0:
+            stream += get(path, "X-Filler: " + QByteArray(int(random.bounded(300)), 'f') + "\r\n");
+            expected.append({false, "GET " + path + " 0 0"});
+            break;
+        case 1:
+            stream += "HEAD " + path + " HTTP/1.1\r\nHost: x\r\n\r\n";
+            expected.append(Expected{true, QByteArray()});
+            break;
+        case 2:
+            stream += "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: " + QByteArray::number(body.size())
+                    + "\r\n\r\n" + body;
+            expected.append({false, "POST " + path + ' ' + QByteArray::number(body.size()) + ' '
+                                        + QByteArray::number(qChecksum(body))});
+            break;
+        default: {
+            stream += "PUT " + path + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+            for (qsizetype at = 0; at < body.size();) {
+                const qsizetype n = std::min<qsizetype>(body.size() - at, 1 + random.bounded(200));
+                stream += QByteArray::number(n, 16) + "\r\n" + body.mid(at, n) + "\r\n";
+                at += n;
+            }
+            stream += "0\r\n\r\n";
+            expected.append({false, "PUT " + path + ' ' + QByteArray::number(body.size()) + ' '
+                                        + QByteArray::number(qChecksum(body))});
+            break;
+        }
+        }
+        if (random.bounded(5) == 0)
+            stream += "\r\n"; // tolerated between requests
+    }
+    const QByteArray upgradeRequest = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    if (seed % 2)
+        stream += "\r\n\r\n"; // stray CRLFs right before the upgrade request
+    stream += upgradeRequest;
+
+    Client c(f.port());
+    for (qsizetype at = 0; at < stream.size();) {
+        const qsizetype n = std::min<qsizetype>(stream.size() - at, 1 + random.bounded(random.bounded(2) ? 40 : 700));
+        c.write(stream.mid(at, n));
+        at += n;
+        if (random.bounded(3) == 0)
+            QTest::qWait(1);
+    }
+    for (const Expected &e : expected) {
+        const auto r = c.read(5000, !e.head);
+        QVERIFY(r);
+        QCOMPARE(r->status, 200);
+        if (!e.head)
+            QCOMPARE(r->body, e.body);
+    }
+    QTRY_COMPARE(upgrades, 1);
+    // Whatever the stray CRLF before it, the hand-off starts at the request line.
+    if (taken.startsWith("\r\n"))
+        QFAIL("stray CRLF left before the upgrade request");
+    QCOMPARE(taken, upgradeRequest);
+    QCOMPARE(f.requestsSeen, int(expected.size()));
 }
 
 void tst_HttpConnection::http10Closes()
