@@ -103,6 +103,14 @@ void ServerPrivate::serveHttp(HttpConnection *, const HttpRequest &request, cons
     const QString path = request.url().path();
     const QString rpcPath = settings.httpRpcPath();
     if (!rpcPath.isEmpty() && path.startsWith(rpcPath + QLatin1Char('/'))) {
+        // RPC is POST only (docs/PROTOCOL.md, section 8): a GET (a link, a crawler, a cross-site
+        // <img>) must not call a method.
+        if (request.method() != "POST") {
+            HttpResponse response = HttpResponse::error(405, QStringLiteral("RPC calls are POST %1/<target>/<method>").arg(rpcPath));
+            response.setHeader("Allow", "POST");
+            responder.respond(response);
+            return;
+        }
         serveHttpRpc(rpcPath, messageHandler, request, responder);
         return;
     }
