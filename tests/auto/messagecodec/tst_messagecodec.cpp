@@ -5,6 +5,7 @@
 #include <QtCore/QDateTime>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QUrl>
 #include <QtCore/QUuid>
@@ -905,6 +906,85 @@ static void checkDecode(const MessageCodecPointer &codec, const QByteArray &payl
     QVERIFY(ids.size() <= payload.size());
 }
 
+// A message-like map with each member present or not, right or wrong, at random.
+static QCborMap almostMessage(QRandomGenerator &generator, int depth)
+{
+    auto pick = [&](std::initializer_list<QCborValue> values) {
+        return values.begin()[generator.bounded(int(values.size()))];
+    };
+    QCborMap map;
+    auto maybe = [&](const char *key, const QCborValue &value) {
+        if (generator.bounded(8) != 0) // mostly present
+            map.insert(QLatin1String(key), value);
+    };
+    const QCborValue goodArgs = QCborArray{1, QStringLiteral("x"), QCborMap{{QStringLiteral("k"), 2.5}}};
+    maybe("type", generator.bounded(3) ? pick({QStringLiteral("request"), QStringLiteral("answer"),
+                                               QStringLiteral("error"), QStringLiteral("notification"),
+                                               QStringLiteral("release"), QStringLiteral("batch")})
+                                       : pick({QStringLiteral("nope"), 1, QCborValue(nullptr)}));
+    maybe("id", generator.bounded(3) ? QCborValue(generator.bounded(1000))
+                                     : pick({-1, QStringLiteral("7"), 7.5, QCborValue(nullptr),
+                                             std::numeric_limits<qint64>::max(), 1e30}));
+    maybe("target", generator.bounded(3) ? QCborValue(QStringLiteral("cb:1"))
+                                         : pick({QString(), 5, QCborArray(), QCborValue(nullptr)}));
+    maybe("method", generator.bounded(3) ? QCborValue(QStringLiteral("m"))
+                                         : pick({QString(), 5, QCborMap(), false}));
+    maybe("args", generator.bounded(3) ? goodArgs
+                                       : pick({QCborMap(), QStringLiteral("[]"), 1, QCborValue(nullptr)}));
+    maybe("result", pick({QCborValue(nullptr), 1, QStringLiteral("r"), goodArgs}));
+    maybe("code", generator.bounded(3) ? QCborValue(generator.bounded(20))
+                                       : pick({-1, QStringLiteral("4"), 4.5, qint64(1) << 40}));
+    maybe("message", generator.bounded(3) ? QCborValue(QStringLiteral("text"))
+                                          : pick({5, QCborValue(nullptr), QCborArray()}));
+    if (depth < 2) {
+        QCborArray members;
+        const int count = generator.bounded(4);
+        for (int i = 0; i < count; ++i)
+            members.append(generator.bounded(10) ? QCborValue(almostMessage(generator, depth + 1))
+                                                 : QCborValue(5));
+        maybe("messages", generator.bounded(4) ? QCborValue(members) : QCborValue(QCborMap()));
+    }
+    return map;
+}
+
+// The same almost-message laid out as a burrow-binary.v1 array.
+static QCborValue almostCborMessage(const QCborMap &fields)
+{
+    static const QHash<QString, int> types = {
+        {QStringLiteral("request"), 1}, {QStringLiteral("answer"), 2}, {QStringLiteral("error"), 3},
+        {QStringLiteral("notification"), 4}, {QStringLiteral("release"), 5}, {QStringLiteral("batch"), 6},
+    };
+    const QCborValue type = fields.value(QLatin1String("type"));
+    QCborArray array;
+    if (type.isUndefined())
+        return array;
+    // A JSON type that is not a string is as wrong as a CBOR type that is not an integer.
+    array.append(type.isString() ? QCborValue(types.value(type.toString(), 9))
+                                 : QCborValue(type.toDiagnosticNotation()));
+    QList<const char *> layout;
+    switch (array.at(0).toInteger()) {
+    case 1: layout = {"id", "target", "method", "args"}; break;
+    case 2: layout = {"id", "result"}; break;
+    case 3: layout = {"id", "code", "message"}; break;
+    case 4: layout = {"target", "method", "args"}; break;
+    case 5: layout = {"target"}; break;
+    case 6: layout = {"messages"}; break;
+    }
+    for (const char *key : layout) {
+        QCborValue value = fields.value(QLatin1String(key));
+        if (value.isUndefined())
+            break; // a missing member shortens the array
+        if (value.isArray() && qstrcmp(key, "messages") == 0) {
+            QCborArray members;
+            for (const QCborValue &member : value.toArray())
+                members.append(member.isMap() ? almostCborMessage(member.toMap()) : member);
+            value = members;
+        }
+        array.append(value);
+    }
+    return array;
+}
+
 void tst_MessageCodec::randomInput()
 {
     // 10,000 random buffers through both decoders: no crash, no assert, a verdict each time.
@@ -930,26 +1010,38 @@ void tst_MessageCodec::randomInput()
     qDebug("random buffers: %d valid, %d invalid messages, %d parse errors", verdicts.valid,
            verdicts.invalid, verdicts.parseError);
 
-    // JSON from a soup of plausible tokens, to reach past the parser into the checks.
-    static const char *const tokens[] = {
-        "{", "}", "[", "]", ",", ":", "\"type\"", "\"request\"", "\"answer\"", "\"error\"",
-        "\"notification\"", "\"release\"", "\"batch\"", "\"id\"", "\"target\"", "\"method\"",
-        "\"args\"", "\"result\"", "\"code\"", "\"message\"", "\"messages\"", "7", "-1", "0",
-        "1e400", "2.5", "null", "true", "\"\"", "\"x\"", "9223372036854775808",
-    };
-    const MessageCodecPointer json = MessageCodec::json();
-    Verdicts soup;
+    // Almost-messages: the right shape with random members missing or wrong, to reach past
+    // the parsers into the checks of every field.
+    Verdicts structured[2];
     for (int i = 0; i < 10000; ++i) {
-        QByteArray text;
-        const int count = generator.bounded(1, 40);
-        for (int t = 0; t < count; ++t)
-            text += tokens[generator.bounded(int(std::size(tokens)))];
-        checkDecode(json, text, soup);
+        const QCborMap fields = almostMessage(generator, 0);
+        const QByteArray json = QJsonDocument(fields.toJsonObject()).toJson(QJsonDocument::Compact);
+        checkDecode(MessageCodec::json(), json, structured[0]);
         if (QTest::currentTestFailed())
-            QFAIL(text.constData());
+            QFAIL(json.constData());
+        const QByteArray cbor = almostCborMessage(fields).toCbor();
+        checkDecode(MessageCodec::cbor(), cbor, structured[1]);
+        if (QTest::currentTestFailed())
+            QFAIL(qPrintable(QStringLiteral("input: %1").arg(QString::fromLatin1(cbor.toHex()))));
+        // The two codecs agree on what is a valid message, and on the message. (Except that
+        // JSON may leave out an answer's result, where CBOR would have an element missing.)
+        ErrorCode jsonError, cborError;
+        QString jsonErrorString, cborErrorString;
+        const Message fromJson = MessageCodec::json()->decode(json, &jsonError, &jsonErrorString);
+        const Message fromCbor = MessageCodec::cbor()->decode(cbor, &cborError, &cborErrorString);
+        if (fromJson.isValid() != fromCbor.isValid()
+            && !jsonErrorString.contains(QLatin1String("\"result\""))
+            && !cborErrorString.contains(QLatin1String("\"result\""))) {
+            QFAIL(qPrintable(QStringLiteral("codecs disagree on %1: %2 / %3")
+                                 .arg(QString::fromUtf8(json), jsonErrorString, cborErrorString)));
+        }
+        if (fromJson.isValid() && fromCbor.isValid())
+            QCOMPARE(fromJson, fromCbor);
     }
-    qDebug("JSON token soup: %d valid, %d invalid messages, %d parse errors", soup.valid,
-           soup.invalid, soup.parseError);
+    qDebug("almost-messages, JSON: %d valid, %d invalid messages, %d parse errors",
+           structured[0].valid, structured[0].invalid, structured[0].parseError);
+    qDebug("almost-messages, CBOR: %d valid, %d invalid messages, %d parse errors",
+           structured[1].valid, structured[1].invalid, structured[1].parseError);
 }
 
 void tst_MessageCodec::mutatedInput()
