@@ -1,0 +1,322 @@
+#include "harness.h"
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QEventLoop>
+#include <QtCore/QHash>
+#include <QtCore/QMap>
+#include <QtCore/QProcess>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
+
+#include <cstdio>
+#include <unistd.h>
+
+namespace BurrowBench {
+
+Options &options()
+{
+    static Options instance;
+    return instance;
+}
+
+void note(const QString &text)
+{
+    if (options().jsonOnly)
+        return;
+    std::fprintf(stderr, "%s\n", qPrintable(text));
+    std::fflush(stderr);
+}
+
+// --- Server processes ------------------------------------------------------------------------
+
+namespace {
+QMap<QString, ServeFunction> &serveRegistry()
+{
+    static QMap<QString, ServeFunction> registry;
+    return registry;
+}
+
+struct RunningServer
+{
+    QProcess *process = nullptr;
+    quint16 port = 0;
+};
+QHash<QString, RunningServer> &runningServers()
+{
+    static QHash<QString, RunningServer> servers;
+    return servers;
+}
+} // namespace
+
+void registerServer(const QString &kind, const ServeFunction &serve)
+{
+    serveRegistry().insert(kind, serve);
+}
+
+QStringList serverKinds()
+{
+    return serveRegistry().keys();
+}
+
+int serveMain(const QString &kind)
+{
+    const auto it = serveRegistry().constFind(kind);
+    if (it == serveRegistry().constEnd()) {
+        std::fprintf(stderr, "burrow-bench: unknown server kind \"%s\"; known: %s\n", qPrintable(kind),
+                     qPrintable(serverKinds().join(QStringLiteral(", "))));
+        return 2;
+    }
+    QObject owner;
+    QString error;
+    const quint16 port = (*it)(&owner, &error);
+    if (port == 0) {
+        std::fprintf(stderr, "burrow-bench --serve %s: %s\n", qPrintable(kind), qPrintable(error));
+        return 1;
+    }
+    std::printf("PORT %u\n", unsigned(port));
+    std::fflush(stdout);
+
+    // Serve until stdin reaches end-of-file: the parent closed it, or died.
+    QSocketNotifier stdinNotifier(STDIN_FILENO, QSocketNotifier::Read);
+    QObject::connect(&stdinNotifier, &QSocketNotifier::activated, &stdinNotifier, [&stdinNotifier] {
+        char buffer[256];
+        const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+        if (n <= 0) {
+            stdinNotifier.setEnabled(false);
+            QCoreApplication::quit();
+        }
+    });
+    return QCoreApplication::exec();
+}
+
+quint16 serverPort(const QString &kind, QString *error)
+{
+    if (const auto external = options().externalServers.constFind(kind); external != options().externalServers.constEnd())
+        return *external;
+    auto &servers = runningServers();
+    const auto found = servers.constFind(kind);
+    if (found != servers.constEnd()) {
+        if (found->process->state() == QProcess::Running)
+            return found->port;
+        *error = QStringLiteral("server \"%1\" exited (code %2)").arg(kind).arg(found->process->exitCode());
+        return 0;
+    }
+    auto *process = new QProcess;
+    process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    process->start(QCoreApplication::applicationFilePath(), {QStringLiteral("--serve"), kind});
+    if (!process->waitForStarted(10000)) {
+        *error = QStringLiteral("cannot start the \"%1\" server: %2").arg(kind, process->errorString());
+        delete process;
+        return 0;
+    }
+    QByteArray line;
+    QElapsedTimer clock;
+    clock.start();
+    while (!line.endsWith('\n') && clock.elapsed() < 20000 && process->state() == QProcess::Running) {
+        if (process->canReadLine() || process->waitForReadyRead(1000))
+            line += process->readLine();
+    }
+    quint16 port = 0;
+    if (line.startsWith("PORT "))
+        port = quint16(line.mid(5).trimmed().toUInt());
+    if (port == 0) {
+        *error = QStringLiteral("the \"%1\" server did not report its port (got \"%2\")")
+                     .arg(kind, QString::fromUtf8(line.trimmed()));
+        process->kill();
+        process->waitForFinished(3000);
+        delete process;
+        return 0;
+    }
+    servers.insert(kind, {process, port});
+    note(QStringLiteral("  [server %1 pid %2 on port %3]").arg(kind).arg(process->processId()).arg(port));
+    return port;
+}
+
+void stopServers()
+{
+    auto &servers = runningServers();
+    for (auto it = servers.begin(); it != servers.end(); ++it) {
+        QProcess *process = it->process;
+        process->closeWriteChannel();
+        if (!process->waitForFinished(5000)) {
+            process->kill();
+            process->waitForFinished(3000);
+        }
+        delete process;
+    }
+    servers.clear();
+}
+
+// --- Load ------------------------------------------------------------------------------------
+
+Workload::~Workload()
+{
+    *alive = false;
+}
+
+bool waitUntil(const std::function<bool()> &condition, int timeoutMs)
+{
+    if (condition())
+        return true;
+    QEventLoop loop;
+    QElapsedTimer clock;
+    clock.start();
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (condition() || clock.elapsed() >= timeoutMs)
+            loop.quit();
+    });
+    poll.start(2);
+    loop.exec();
+    return condition();
+}
+
+RunResult runClosedLoop(Workload &workload, int inFlight)
+{
+    const Options &o = options();
+    enum class Phase { Warmup, Measure, Drain };
+    Phase phase = Phase::Warmup;
+    const qint64 warmupEnd = qint64(o.warmupMs) * 1000000;
+    const qint64 duration = qint64(o.durationMs) * 1000000;
+    qint64 t0 = 0, tEnd = 0, counted = 0, outstanding = 0, progress = 0;
+    bool quitting = false;
+    RunResult result;
+    QEventLoop loop;
+    QElapsedTimer clock;
+
+    auto quitWhenDrained = [&] {
+        if (outstanding == 0 && !quitting) {
+            quitting = true;
+            loop.quit();
+        }
+    };
+    workload.done = [&](int slot, bool ok) {
+        --outstanding;
+        ++progress;
+        if (!ok && result.error.isEmpty()) {
+            result.error = QStringLiteral("a request failed");
+            phase = Phase::Drain;
+        }
+        if (phase != Phase::Drain) {
+            const qint64 now = clock.nsecsElapsed();
+            if (phase == Phase::Warmup) {
+                if (now >= warmupEnd) {
+                    phase = Phase::Measure;
+                    t0 = now;
+                }
+            } else {
+                ++counted;
+                if (now - t0 >= duration) {
+                    phase = Phase::Drain;
+                    tEnd = now;
+                }
+            }
+        }
+        if (phase != Phase::Drain) {
+            ++outstanding;
+            workload.issue(slot);
+        } else {
+            quitWhenDrained();
+        }
+    };
+
+    // Watchdog: nothing completed for 10 s means a lost request or a dead server.
+    QTimer watchdog;
+    qint64 lastProgress = -1;
+    int idleSeconds = 0;
+    QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
+        if (progress != lastProgress) {
+            lastProgress = progress;
+            idleSeconds = 0;
+            return;
+        }
+        if (++idleSeconds >= 10) {
+            if (result.error.isEmpty())
+                result.error = QStringLiteral("stalled: no completion for 10 s (%1 outstanding)").arg(outstanding);
+            quitting = true;
+            loop.quit();
+        }
+    });
+    watchdog.start(1000);
+
+    clock.start();
+    for (int slot = 0; slot < inFlight && phase != Phase::Drain; ++slot) {
+        ++outstanding;
+        workload.issue(slot);
+    }
+    if (!quitting)
+        loop.exec();
+    workload.done = [](int, bool) {};
+    result.completions = progress;
+
+    if (!result.error.isEmpty())
+        return result;
+    if (tEnd <= t0 || counted == 0) {
+        result.error = QStringLiteral("no measurement window");
+        return result;
+    }
+    result.ok = true;
+    result.value = double(counted) / (double(tEnd - t0) / 1e9);
+    return result;
+}
+
+RunResult runWorkload(const std::function<std::unique_ptr<Workload>()> &make, int inFlight)
+{
+    RunResult result;
+    {
+        std::unique_ptr<Workload> workload = make();
+        if (!workload->open(&result.error))
+            return result;
+        result = runClosedLoop(*workload, inFlight);
+    }
+    // Let closing handshakes and deferred deletions of this run happen before the next one.
+    int spins = 0;
+    waitUntil([&spins] { return ++spins > 5; }, 50);
+    return result;
+}
+
+// --- Registry --------------------------------------------------------------------------------
+
+namespace {
+QList<Group> &groupRegistry()
+{
+    static QList<Group> registry;
+    return registry;
+}
+} // namespace
+
+void addGroup(const Group &group)
+{
+    groupRegistry().append(group);
+}
+
+QList<Group> groups()
+{
+    return groupRegistry();
+}
+
+QByteArray makePayload(int size)
+{
+    static const char *const names[] = {"Alice Martin", "Bruno Dubois", "Chloe Petit", "Dmitri Leroy",
+                                        "Emma Moreau", "Farid Simon", "Greta Laurent", "Hiro Michel"};
+    static const char *const statuses[] = {"open", "paid", "shipped", "delivered", "cancelled"};
+    static const char *const cities[] = {"Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Lille"};
+    QByteArray out;
+    out.reserve(size + 128);
+    quint32 state = 12345;
+    auto next = [&state] {
+        state = state * 1103515245u + 12345u;
+        return (state >> 8) & 0xffff;
+    };
+    int id = 1000;
+    while (out.size() < size) {
+        out += "{\"id\":" + QByteArray::number(id++) + ",\"name\":\"" + names[next() % 8] + "\",\"city\":\""
+             + cities[next() % 6] + "\",\"status\":\"" + statuses[next() % 5] + "\",\"amount\":"
+             + QByteArray::number(next() % 100000 / 100.0, 'f', 2) + "}\n";
+    }
+    out.truncate(size);
+    return out;
+}
+
+} // namespace BurrowBench

@@ -1,0 +1,273 @@
+// burrow-bench: Burrow transport scenarios against baselines measured in the same run, and the
+// Qt Remote Objects baselines for the services scenarios. See bench/RESULTS.md.
+//
+//   burrow-bench [--duration-ms N] [--warmup-ms N] [--runs N] [--filter REGEX] [--list]
+//                [--json-only] [--fanout-replicas N]
+//   burrow-bench --serve <kind>      (internal: the server side, started by the benchmark)
+//
+// Every server runs in a child process (this executable with --serve), every client here, both
+// on 127.0.0.1. Each group of measurements runs its measures interleaved (run 1 of each, then
+// run 2, ...), each run a warm-up then a fixed duration; the best run counts. One JSON line per
+// measurement on stdout:
+//   {"scenario", "group", "metric", "value", "runs", "baseline", "baseline_value", "ratio",
+//    "target", "meets_target", ...}
+// Baselines have "baseline": null. Progress and a summary table go to stderr.
+
+#include "harness.h"
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QHash>
+#include <QtCore/QSet>
+
+#include <cmath>
+#include <cstdio>
+#include <sys/resource.h>
+
+using namespace BurrowBench;
+
+namespace {
+
+struct Outcome
+{
+    QList<double> runs;
+    double best = 0;
+    bool ok = false;
+    QString error;
+};
+
+QByteArray jsonString(const QString &text)
+{
+    QByteArray out = "\"";
+    for (const QChar c : text) {
+        if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+            out += '\\';
+        if (c.unicode() < 0x20)
+            out += ' ';
+        else
+            out += QString(c).toUtf8();
+    }
+    return out + '"';
+}
+
+QByteArray jsonNumber(double value, int decimals)
+{
+    if (!std::isfinite(value))
+        return "null";
+    return QByteArray::number(value, 'f', decimals);
+}
+
+void raiseFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+int maxReplicasForFileLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+        return 1000000;
+    return int(std::max<rlim_t>(1, limit.rlim_cur > 256 ? limit.rlim_cur - 256 : 1));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("burrow-bench"));
+    raiseFileLimit();
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Burrow transport benchmark: scenarios against baselines measured in the same run."));
+    parser.addHelpOption();
+    const QCommandLineOption durationOption(QStringLiteral("duration-ms"), QStringLiteral("Measured window of one run (default 2000)."), QStringLiteral("ms"), QStringLiteral("2000"));
+    const QCommandLineOption warmupOption(QStringLiteral("warmup-ms"), QStringLiteral("Warm-up before each run's window (default 300)."), QStringLiteral("ms"), QStringLiteral("300"));
+    const QCommandLineOption runsOption(QStringLiteral("runs"), QStringLiteral("Runs per measurement, best counts (default 3)."), QStringLiteral("n"), QStringLiteral("3"));
+    const QCommandLineOption filterOption(QStringLiteral("filter"), QStringLiteral("Only measurements whose name matches (their baselines come along)."), QStringLiteral("regex"));
+    const QCommandLineOption listOption(QStringLiteral("list"), QStringLiteral("List the measurements and exit."));
+    const QCommandLineOption jsonOnlyOption(QStringLiteral("json-only"), QStringLiteral("Print only the JSON lines (nothing on stderr but errors)."));
+    const QCommandLineOption fanoutOption(QStringLiteral("fanout-replicas"), QStringLiteral("Replicas/subscribers of the fan-out measures (default 1000)."), QStringLiteral("n"), QStringLiteral("1000"));
+    const QCommandLineOption connectOption(QStringLiteral("connect"), QStringLiteral("Use the server of this kind already listening on 127.0.0.1:port (repeatable; for profiling a server under valgrind)."), QStringLiteral("kind=port"));
+    const QCommandLineOption serveOption(QStringLiteral("serve"), QStringLiteral("Internal: run the server of this kind."), QStringLiteral("kind"));
+    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, connectOption, serveOption});
+    parser.process(app);
+
+    Options &o = options();
+    o.durationMs = std::max(100, parser.value(durationOption).toInt());
+    o.warmupMs = std::max(0, parser.value(warmupOption).toInt());
+    o.runs = std::max(1, parser.value(runsOption).toInt());
+    o.list = parser.isSet(listOption);
+    o.jsonOnly = parser.isSet(jsonOnlyOption);
+    o.fanoutReplicas = std::max(1, parser.value(fanoutOption).toInt());
+    if (o.fanoutReplicas > maxReplicasForFileLimit()) {
+        o.fanoutReplicas = maxReplicasForFileLimit();
+        note(QStringLiteral("fan-out limited to %1 replicas by the open-file limit").arg(o.fanoutReplicas));
+    }
+    for (const QString &spec : parser.values(connectOption)) {
+        const QStringList parts = spec.split(QLatin1Char('='));
+        const quint16 port = parts.size() == 2 ? quint16(parts.at(1).toUInt()) : 0;
+        if (port == 0) {
+            std::fprintf(stderr, "burrow-bench: --connect wants kind=port, got \"%s\"\n", qPrintable(spec));
+            return 2;
+        }
+        o.externalServers.insert(parts.at(0), port);
+    }
+    if (parser.isSet(filterOption)) {
+        o.filter = QRegularExpression(parser.value(filterOption));
+        if (!o.filter.isValid()) {
+            std::fprintf(stderr, "burrow-bench: invalid --filter: %s\n", qPrintable(o.filter.errorString()));
+            return 2;
+        }
+    }
+
+    registerTransportScenarios();
+    registerQtroScenarios();
+    registerServicesScenarios();
+
+    if (parser.isSet(serveOption))
+        return serveMain(parser.value(serveOption));
+
+    // Selection: matching measures, plus the baselines (and extra comparisons) they need.
+    QList<Group> selected;
+    for (const Group &group : groups()) {
+        QSet<QString> names;
+        for (const Measure &m : group.measures) {
+            if (o.filter.pattern().isEmpty() || o.filter.match(m.name).hasMatch()) {
+                names.insert(m.name);
+                if (!m.baseline.isEmpty())
+                    names.insert(m.baseline);
+            }
+        }
+        if (names.isEmpty())
+            continue;
+        Group kept{group.title, {}};
+        for (const Measure &m : group.measures) {
+            if (names.contains(m.name))
+                kept.measures.append(m);
+        }
+        selected.append(kept);
+    }
+
+    if (o.list) {
+        for (const Group &group : selected) {
+            std::printf("# %s\n", qPrintable(group.title));
+            for (const Measure &m : group.measures) {
+                std::printf("%-40s %-18s %s%s\n", qPrintable(m.name), qPrintable(m.metric),
+                            m.baseline.isEmpty() ? "(baseline)" : qPrintable(QStringLiteral("vs %1, target >= %2")
+                                                                                  .arg(m.baseline).arg(m.target)),
+                            qPrintable(QStringLiteral("\n%1  %2").arg(QString(40, QLatin1Char(' ')), m.description)));
+            }
+        }
+        return 0;
+    }
+
+    note(QStringLiteral("burrow-bench: %1 ms per run after %2 ms warm-up, best of %3; %4 group(s)")
+             .arg(o.durationMs).arg(o.warmupMs).arg(o.runs).arg(selected.size()));
+
+    struct Row
+    {
+        QString name, metric, baseline;
+        double value = NAN, baselineValue = NAN, ratio = NAN, target = 0;
+        bool met = false;
+    };
+    QList<Row> rows;
+    bool anyFailure = false;
+
+    for (const Group &group : selected) {
+        note(QStringLiteral("== %1").arg(group.title));
+        QHash<QString, Outcome> outcomes;
+        QSet<QString> usable;
+        for (const Measure &m : group.measures) {
+            QString error;
+            if (m.setUp && !m.setUp(&error)) {
+                outcomes[m.name].error = QStringLiteral("set-up failed: %1").arg(error);
+                note(QStringLiteral("  %1: %2").arg(m.name, outcomes[m.name].error));
+                continue;
+            }
+            usable.insert(m.name);
+        }
+        for (int run = 0; run < o.runs; ++run) {
+            for (const Measure &m : group.measures) {
+                if (!usable.contains(m.name))
+                    continue;
+                const RunResult result = m.run();
+                Outcome &outcome = outcomes[m.name];
+                if (result.ok) {
+                    outcome.runs.append(result.value);
+                    outcome.best = outcome.ok ? std::max(outcome.best, result.value) : result.value;
+                    outcome.ok = true;
+                    note(QStringLiteral("  run %1/%2 %3: %4 %5 (%6 completions in all)").arg(run + 1).arg(o.runs).arg(m.name, -40)
+                             .arg(result.value, 0, 'f', 0).arg(m.metric).arg(result.completions));
+                } else {
+                    outcome.error = result.error;
+                    note(QStringLiteral("  run %1/%2 %3: FAILED: %4").arg(run + 1).arg(o.runs).arg(m.name, -40).arg(result.error));
+                }
+            }
+        }
+        for (const Measure &m : group.measures) {
+            if (m.tearDown && usable.contains(m.name))
+                m.tearDown();
+        }
+
+        for (const Measure &m : group.measures) {
+            const Outcome outcome = outcomes.value(m.name);
+            if (!outcome.ok)
+                anyFailure = true;
+            Row row;
+            row.name = m.name;
+            row.metric = m.metric;
+            row.baseline = m.baseline;
+            row.target = m.target;
+            row.value = outcome.ok ? outcome.best : NAN;
+
+            QByteArray line = "{\"scenario\":" + jsonString(m.name) + ",\"group\":" + jsonString(group.title)
+                    + ",\"metric\":" + jsonString(m.metric) + ",\"value\":" + jsonNumber(row.value, 1) + ",\"runs\":[";
+            for (qsizetype i = 0; i < outcome.runs.size(); ++i)
+                line += (i ? "," : "") + jsonNumber(outcome.runs.at(i), 1);
+            line += "]";
+            if (m.baseline.isEmpty()) {
+                line += ",\"baseline\":null,\"baseline_value\":null,\"ratio\":null,\"target\":null,\"meets_target\":null";
+            } else {
+                const Outcome base = outcomes.value(m.baseline);
+                row.baselineValue = base.ok ? base.best : NAN;
+                row.ratio = outcome.ok && base.ok && base.best > 0 ? outcome.best / base.best : NAN;
+                row.met = std::isfinite(row.ratio) && row.ratio >= m.target;
+                line += ",\"baseline\":" + jsonString(m.baseline) + ",\"baseline_value\":" + jsonNumber(row.baselineValue, 1)
+                        + ",\"ratio\":" + jsonNumber(row.ratio, 4) + ",\"target\":" + jsonNumber(m.target, 2)
+                        + ",\"meets_target\":" + (std::isfinite(row.ratio) ? (row.met ? "true" : "false") : "null");
+            }
+            for (const auto &[field, other] : m.alsoCompareTo) {
+                const Outcome base = outcomes.value(other);
+                const double ratio = outcome.ok && base.ok && base.best > 0 ? outcome.best / base.best : NAN;
+                line += ",\"" + field.toUtf8() + "\":" + jsonNumber(ratio, 4);
+            }
+            if (!outcome.ok)
+                line += ",\"error\":" + jsonString(outcome.error);
+            line += ",\"duration_ms\":" + QByteArray::number(o.durationMs) + ",\"best_of\":" + QByteArray::number(o.runs) + "}";
+            std::printf("%s\n", line.constData());
+            std::fflush(stdout);
+            rows.append(row);
+        }
+    }
+
+    stopServers();
+
+    if (!o.jsonOnly) {
+        std::fprintf(stderr, "\n%-40s %14s  %-34s %14s %8s %7s %s\n", "scenario", "value", "baseline", "baseline", "ratio", "target", "met");
+        for (const Row &row : rows) {
+            std::fprintf(stderr, "%-40s %14.0f  %-34s %14s %8s %7s %s\n", qPrintable(row.name), row.value,
+                         qPrintable(row.baseline.isEmpty() ? QStringLiteral("-") : row.baseline),
+                         row.baseline.isEmpty() ? "" : qPrintable(QString::number(row.baselineValue, 'f', 0)),
+                         row.baseline.isEmpty() ? "" : qPrintable(QString::number(row.ratio, 'f', 3)),
+                         row.baseline.isEmpty() ? "" : qPrintable(QString::number(row.target, 'f', 2)),
+                         row.baseline.isEmpty() ? "" : (row.met ? "yes" : "NO"));
+        }
+    }
+    return anyFailure ? 1 : 0;
+}

@@ -1,0 +1,245 @@
+// Qt Remote Objects baselines, replica side: sequential / pipelined calls of a small slot with a
+// reply, and a signal fanned out to many replicas. The source runs in the "qtro" server process
+// (qtro_source.cpp). These are the peers of the services scenarios (services_scenarios.cpp).
+
+#include "scenarios.h"
+
+#include "rep_bench_replica.h"
+
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QEventLoop>
+#include <QtCore/QTimer>
+#include <QtRemoteObjects/QRemoteObjectNode>
+#include <QtRemoteObjects/QRemoteObjectPendingCallWatcher>
+
+#include <limits>
+#include <vector>
+
+namespace BurrowBench {
+
+quint16 serveQtro(QObject *owner, QString *error); // qtro_source.cpp
+
+namespace {
+
+QUrl qtroUrl(quint16 port)
+{
+    return QUrl(QStringLiteral("tcp://127.0.0.1:%1").arg(port));
+}
+
+RunResult failed(const QString &error)
+{
+    RunResult result;
+    result.error = error;
+    return result;
+}
+
+// One node, one replica; each call is watched by a QRemoteObjectPendingCallWatcher, the usual
+// way to get a reply without blocking.
+class QtroCallWorkload final : public Workload
+{
+public:
+    explicit QtroCallWorkload(quint16 port) : m_port(port) {}
+    ~QtroCallWorkload() override
+    {
+        m_replica.reset();
+    }
+
+    bool open(QString *error) override
+    {
+        m_node.connectToNode(qtroUrl(m_port));
+        m_replica.reset(m_node.acquire<BenchServiceReplica>());
+        if (!m_replica->waitForSource(10000)) {
+            *error = QStringLiteral("Qt Remote Objects: no source within 10 s");
+            return false;
+        }
+        return true;
+    }
+
+    void issue(int slot) override
+    {
+        const int value = ++m_counter;
+        auto *watcher = new QRemoteObjectPendingCallWatcher(m_replica->echo(value));
+        QObject::connect(watcher, &QRemoteObjectPendingCallWatcher::finished, watcher,
+                         [this, slot, value, alive = alive](QRemoteObjectPendingCallWatcher *w) {
+                             w->deleteLater();
+                             if (*alive)
+                                 done(slot, w->error() == QRemoteObjectPendingCall::NoError
+                                                && w->returnValue().toInt() == value);
+                         });
+    }
+
+private:
+    quint16 m_port;
+    int m_counter = 0;
+    QRemoteObjectNode m_node;
+    std::unique_ptr<BenchServiceReplica> m_replica;
+};
+
+// The replicas of the fan-out measure, set up once for all its runs.
+struct FanoutState
+{
+    std::vector<std::unique_ptr<QRemoteObjectNode>> nodes;
+    std::vector<std::unique_ptr<BenchServiceReplica>> replicas;
+    int initialized = 0;
+    qint64 deliveries = 0;
+    qint64 nextCheck = std::numeric_limits<qint64>::max();
+    std::function<void()> onThreshold;
+
+    void clear()
+    {
+        replicas.clear();
+        nodes.clear();
+        initialized = 0;
+    }
+};
+
+} // namespace
+
+Measure qtroCallMeasure(int inFlight)
+{
+    Measure m;
+    m.name = inFlight == 1 ? QStringLiteral("qtro_call_seq") : QStringLiteral("qtro_call_pipe%1").arg(inFlight);
+    m.metric = inFlight == 1 ? QStringLiteral("calls_per_s") : QStringLiteral("calls_per_s");
+    m.description = QStringLiteral("Qt Remote Objects: replica.echo(int) -> int over tcp://127.0.0.1, source in another "
+                                   "process, %1")
+                        .arg(inFlight == 1 ? QStringLiteral("one call in flight") : QStringLiteral("%1 calls in flight").arg(inFlight));
+    m.run = [inFlight] {
+        QString error;
+        const quint16 port = serverPort(QStringLiteral("qtro"), &error);
+        if (!port)
+            return failed(error);
+        return runWorkload([&] { return std::make_unique<QtroCallWorkload>(port); }, inFlight);
+    };
+    return m;
+}
+
+Measure qtroFanoutMeasure(int replicaCount)
+{
+    auto state = std::make_shared<FanoutState>();
+    Measure m;
+    m.name = QStringLiteral("qtro_fanout_%1").arg(replicaCount);
+    m.metric = QStringLiteral("deliveries_per_s");
+    m.description = QStringLiteral("Qt Remote Objects: the source process emits tick(int) in bursts to %1 replicas in "
+                                   "this process (one QRemoteObjectNode and TCP connection each); two bursts of about "
+                                   "10,000 deliveries in flight; deliveries = signals received by all replicas")
+                        .arg(replicaCount);
+    m.setUp = [state, replicaCount](QString *error) {
+        const quint16 port = serverPort(QStringLiteral("qtro"), error);
+        if (!port)
+            return false;
+        // In batches, so that the listen backlog never overflows (SYN retries cost seconds).
+        constexpr int Batch = 100;
+        while (int(state->nodes.size()) < replicaCount) {
+            const int target = std::min(replicaCount, int(state->nodes.size()) + Batch);
+            while (int(state->nodes.size()) < target) {
+                auto node = std::make_unique<QRemoteObjectNode>();
+                node->connectToNode(qtroUrl(port));
+                std::unique_ptr<BenchServiceReplica> replica(node->acquire<BenchServiceReplica>());
+                FanoutState *s = state.get();
+                QObject::connect(replica.get(), &QRemoteObjectReplica::initialized, replica.get(), [s] { ++s->initialized; });
+                QObject::connect(replica.get(), &BenchServiceReplica::tick, replica.get(), [s](int) {
+                    if (++s->deliveries >= s->nextCheck)
+                        s->onThreshold();
+                });
+                state->nodes.push_back(std::move(node));
+                state->replicas.push_back(std::move(replica));
+            }
+            if (!waitUntil([&] { return state->initialized >= target; }, 30000)) {
+                *error = QStringLiteral("only %1 of %2 replicas initialized").arg(state->initialized).arg(target);
+                state->clear();
+                return false;
+            }
+        }
+        return true;
+    };
+    m.tearDown = [state] { state->clear(); };
+    m.run = [state] {
+        FanoutState *s = state.get();
+        const Options &o = options();
+        const qint64 replicas = qint64(s->replicas.size());
+        if (replicas == 0)
+            return failed(QStringLiteral("no replicas"));
+        const int signalsPerBurst = int(std::max<qint64>(1, 10000 / replicas));
+        const qint64 perBurst = signalsPerBurst * replicas;
+        const qint64 warmupEnd = qint64(o.warmupMs) * 1000000;
+        const qint64 duration = qint64(o.durationMs) * 1000000;
+        enum class Phase { Warmup, Measure, Drain } phase = Phase::Warmup;
+        qint64 requested = 0, t0 = 0, tEnd = 0, d0 = 0, d1 = 0;
+        RunResult result;
+        QEventLoop loop;
+        QElapsedTimer clock;
+        auto requestBurst = [&] {
+            s->replicas.front()->emitBurst(signalsPerBurst);
+            requested += perBurst;
+        };
+        s->deliveries = 0;
+        s->onThreshold = [&] {
+            const qint64 now = clock.nsecsElapsed();
+            if (phase == Phase::Warmup && now >= warmupEnd) {
+                phase = Phase::Measure;
+                t0 = now;
+                d0 = s->deliveries;
+            } else if (phase == Phase::Measure && now - t0 >= duration) {
+                phase = Phase::Drain;
+                tEnd = now;
+                d1 = s->deliveries;
+            }
+            if (phase == Phase::Drain) {
+                if (s->deliveries >= requested) {
+                    s->nextCheck = std::numeric_limits<qint64>::max();
+                    loop.quit();
+                } else {
+                    s->nextCheck = requested;
+                }
+                return;
+            }
+            requestBurst();
+            s->nextCheck = requested - perBurst; // one burst outstanding: ask for the next
+        };
+        QTimer watchdog;
+        qint64 last = -1;
+        int idle = 0;
+        QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
+            if (s->deliveries != last) {
+                last = s->deliveries;
+                idle = 0;
+            } else if (++idle >= 10) {
+                result.error = QStringLiteral("stalled at %1 of %2 deliveries").arg(s->deliveries).arg(requested);
+                loop.quit();
+            }
+        });
+        watchdog.start(1000);
+        clock.start();
+        requestBurst();
+        requestBurst();
+        s->nextCheck = requested - perBurst;
+        loop.exec();
+        s->onThreshold = nullptr;
+        s->nextCheck = std::numeric_limits<qint64>::max();
+        if (!result.error.isEmpty())
+            return result;
+        if (tEnd <= t0)
+            return failed(QStringLiteral("no measurement window"));
+        result.ok = true;
+        result.value = double(d1 - d0) / (double(tEnd - t0) / 1e9);
+        return result;
+    };
+    return m;
+}
+
+void registerQtroScenarios()
+{
+    registerServer(QStringLiteral("qtro"), serveQtro);
+
+    Group calls;
+    calls.title = QStringLiteral("Qt Remote Objects: slot with reply (baselines for the services scenarios)");
+    calls.measures << qtroCallMeasure(1) << qtroCallMeasure(64);
+    addGroup(calls);
+
+    Group fanout;
+    fanout.title = QStringLiteral("Qt Remote Objects: signal fan-out (baseline for the services scenarios)");
+    fanout.measures << qtroFanoutMeasure(options().fanoutReplicas);
+    addGroup(fanout);
+}
+
+} // namespace BurrowBench
