@@ -187,13 +187,24 @@ void ClientPrivate::failAttempt(ErrorCode code, const QString &why)
     }
     // Qt reports a refused upgrade as "... status code: 401 (<reason>)"; the reason is ours.
     ErrorCode reported = code;
+    QString message = why;
     if (why.contains(QLatin1String(": 401 ")))
         reported = ErrorCode::Unauthorized;
     else if (why.contains(QLatin1String(": 503 ")))
         reported = ErrorCode::Unavailable;
     else if (why.contains(QLatin1String(": 400 ")))
         reported = ErrorCode::NotSupported;
-    setError(reported, why);
+    else if (why.contains(QLatin1String("processHandshake: Unknown error condition"))) {
+        // Qt 6.4 says only this for a 400 answer, dropping the status and our reason: name the
+        // causes a Burrow server refuses with 400 (docs/PROTOCOL.md, section 2).
+        reported = ErrorCode::NotSupported;
+        message = QStringLiteral("server refused the WebSocket upgrade with HTTP 400: it does not speak subprotocol %1")
+                      .arg(settings.subprotocol());
+        if (!security.key.isNull())
+            message += QStringLiteral(", or it has no pre-shared key and this client sends one");
+        message += QStringLiteral(" (Qt: %1)").arg(why);
+    }
+    setError(reported, message);
     // A wrong key or an unsupported protocol will not fix itself: retrying would only hammer.
     if (reported == ErrorCode::Unauthorized || reported == ErrorCode::NotSupported)
         wantConnected = false;
