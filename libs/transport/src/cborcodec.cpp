@@ -200,7 +200,7 @@ private:
     Status readId(quint64 &id, const QString &kind);
     Status readText(QString &text, const QString &kind, const char *field, bool allowEmpty);
     Status readArguments(QCborArray &arguments, const QString &kind);
-    Status readValue(QCborValue &value, const QString &kind, const char *field);
+    Status readValue(QCborValue &value);
     Status readCode(ErrorCode &code, const QString &kind);
     Status readBatch(QList<Message> &messages, const QString &prefix);
     Status missing(const QString &kind, const char *field, const char *layout)
@@ -342,7 +342,7 @@ Decoder::Status Decoder::fields(Message &out, int type, bool inBatch, const QStr
             return s;
         if (!m_reader.hasNext())
             return missing(where, "result", layout);
-        if ((s = readValue(result, where, "result")) != Status::Ok)
+        if ((s = readValue(result)) != Status::Ok)
             return s;
         out = Message::answer(id, result);
         break;
@@ -466,10 +466,8 @@ Decoder::Status Decoder::readText(QString &text, const QString &kind, const char
     return Status::Ok;
 }
 
-Decoder::Status Decoder::readValue(QCborValue &value, const QString &kind, const char *field)
+Decoder::Status Decoder::readValue(QCborValue &value)
 {
-    Q_UNUSED(kind);
-    Q_UNUSED(field);
     QCborValue v = QCborValue::fromCbor(m_reader);
     if (!ok())
         return Status::Malformed; // v is unusable; only destroy it
