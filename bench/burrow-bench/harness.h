@@ -27,6 +27,7 @@ struct Options
     QRegularExpression filter; // on measurement names; a match pulls in its baseline
     bool list = false;
     bool jsonOnly = false;
+    bool noBaselines = false;  // --no-baselines: only the matching measures (for profiling)
     // --connect kind=port: use a server already running there (e.g. under valgrind) instead of
     // starting one.
     QHash<QString, quint16> externalServers;

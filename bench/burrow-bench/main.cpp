@@ -92,10 +92,11 @@ int main(int argc, char **argv)
     const QCommandLineOption filterOption(QStringLiteral("filter"), QStringLiteral("Only measurements whose name matches (their baselines come along)."), QStringLiteral("regex"));
     const QCommandLineOption listOption(QStringLiteral("list"), QStringLiteral("List the measurements and exit."));
     const QCommandLineOption jsonOnlyOption(QStringLiteral("json-only"), QStringLiteral("Print only the JSON lines (nothing on stderr but errors)."));
+    const QCommandLineOption noBaselinesOption(QStringLiteral("no-baselines"), QStringLiteral("Run only the measures matching --filter, not their baselines (for profiling)."));
     const QCommandLineOption fanoutOption(QStringLiteral("fanout-replicas"), QStringLiteral("Replicas/subscribers of the fan-out measures (default 1000)."), QStringLiteral("n"), QStringLiteral("1000"));
     const QCommandLineOption connectOption(QStringLiteral("connect"), QStringLiteral("Use the server of this kind already listening on 127.0.0.1:port (repeatable; for profiling a server under valgrind)."), QStringLiteral("kind=port"));
     const QCommandLineOption serveOption(QStringLiteral("serve"), QStringLiteral("Internal: run the server of this kind."), QStringLiteral("kind"));
-    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, connectOption, serveOption});
+    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, noBaselinesOption, connectOption, serveOption});
     parser.process(app);
 
     Options &o = options();
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
     o.runs = std::max(1, parser.value(runsOption).toInt());
     o.list = parser.isSet(listOption);
     o.jsonOnly = parser.isSet(jsonOnlyOption);
+    o.noBaselines = parser.isSet(noBaselinesOption);
     o.fanoutReplicas = std::max(1, parser.value(fanoutOption).toInt());
     if (o.fanoutReplicas > maxReplicasForFileLimit()) {
         o.fanoutReplicas = maxReplicasForFileLimit();
@@ -140,7 +142,7 @@ int main(int argc, char **argv)
         for (const Measure &m : group.measures) {
             if (o.filter.pattern().isEmpty() || o.filter.match(m.name).hasMatch()) {
                 names.insert(m.name);
-                if (!m.baseline.isEmpty())
+                if (!m.baseline.isEmpty() && !o.noBaselines)
                     names.insert(m.baseline);
             }
         }
