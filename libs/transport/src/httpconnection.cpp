@@ -181,7 +181,7 @@ public:
     }
 
     void onReadyRead();
-    void onBytesWritten();
+    void onBytesWritten(qint64 bytes);
     void onDisconnected();
     void onTimeout();
 
@@ -200,6 +200,8 @@ public:
     bool pumping = false;
     bool pumpAgain = false;
     bool shutdownSent = false;
+    qint64 written = 0;             // bytes the socket reported written
+    qint64 writtenAtTimerStart = 0;
 
     // Input. Offsets count from the first unread byte of the socket.
     http_parser parser;
@@ -386,7 +388,7 @@ int HttpConnectionPrivate::onChunkHeader(http_parser *p)
 {
     HttpConnectionPrivate *d = self(p);
     // The chunk's size is known before its bytes arrive: refuse early.
-    if (uint64_t(d->body.size()) + p->content_length > uint64_t(d->limits.maxBodySize)) {
+    if (p->content_length > uint64_t(d->limits.maxBodySize) - uint64_t(d->body.size())) {
         return d->refuseFromParser(413, QStringLiteral("request body larger than the limit of %1 bytes")
                                             .arg(d->limits.maxBodySize));
     }
@@ -700,6 +702,7 @@ void HttpConnectionPrivate::setTimer(TimerKind kind, int milliseconds)
         return;
     }
     timerKind = kind;
+    writtenAtTimerStart = written;
     timer.start(milliseconds);
 }
 
@@ -766,8 +769,9 @@ void HttpConnectionPrivate::onReadyRead()
     }
 }
 
-void HttpConnectionPrivate::onBytesWritten()
+void HttpConnectionPrivate::onBytesWritten(qint64 bytes)
 {
+    written += bytes;
     if (state == State::Closing)
         shutDownIfFlushed();
     else if (state == State::Reading && !pumping && socket->bytesAvailable() > fed && !inputBlocked())
@@ -785,6 +789,12 @@ void HttpConnectionPrivate::onDisconnected()
 void HttpConnectionPrivate::onTimeout()
 {
     const TimerKind kind = timerKind;
+    // The idle and close timers measure stalls: a peer still taking a long response (the socket
+    // reports bytes written within the period) is given another period.
+    if ((kind == TimerKind::Idle || kind == TimerKind::Close) && written != writtenAtTimerStart && socket) {
+        setTimer(kind, int(timer.interval()));
+        return;
+    }
     timerKind = TimerKind::None;
     switch (kind) {
     case TimerKind::Head:
@@ -865,7 +875,7 @@ HttpConnection::HttpConnection(QTcpSocket *socket, const Limits &limits, QObject
     d->timer.setSingleShot(true);
     connect(&d->timer, &QTimer::timeout, this, [this] { d->onTimeout(); });
     connect(socket, &QIODevice::readyRead, this, [this] { d->onReadyRead(); });
-    connect(socket, &QIODevice::bytesWritten, this, [this] { d->onBytesWritten(); });
+    connect(socket, &QIODevice::bytesWritten, this, [this](qint64 bytes) { d->onBytesWritten(bytes); });
     connect(socket, &QAbstractSocket::disconnected, this, [this] { d->onDisconnected(); });
     connect(socket, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
         if (error != QAbstractSocket::RemoteHostClosedError)
@@ -976,7 +986,11 @@ void HttpConnection::deliver(quint64 sequence, const QByteArray &wire, bool clos
 QByteArray HttpConnection::serializeResponse(const HttpResponse &response, const HttpResponder::Slot::RequestInfo &info,
                                              const QByteArray &reasonPhrase, bool *closes)
 {
-    const int status = response.statusCode();
+    int status = response.statusCode();
+    if (status < 100 || status > 999) {
+        qCWarning(lcTransport) << "invalid HTTP status code" << status << "answered as 500";
+        status = 500;
+    }
     const bool bodyless = (status >= 100 && status < 200) || status == 204 || status == 304;
     const QByteArray body = response.body();
     const HttpHeaders headers = response.headers();

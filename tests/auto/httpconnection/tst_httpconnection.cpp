@@ -213,6 +213,8 @@ private Q_SLOTS:
     void headerTimeout_data();
     void headerTimeout();
     void keepAliveTimeout();
+    void slowReader_data();
+    void slowReader();
     void upgrade_data();
     void upgrade();
     void upgradeRefused();
@@ -800,6 +802,54 @@ void tst_HttpConnection::keepAliveTimeout()
     QVERIFY2(elapsed.elapsed() >= 250, QByteArray::number(elapsed.elapsed()).constData());
     QVERIFY(c.buffer.isEmpty());
     QTRY_COMPARE(f.finishedCount, 1);
+}
+
+void tst_HttpConnection::slowReader_data()
+{
+    QTest::addColumn<bool>("close");
+    QTest::newRow("keep-alive") << false;
+    QTest::newRow("connection close") << true;
+}
+
+void tst_HttpConnection::slowReader()
+{
+    // A long response read slowly outlasts the idle and close timeouts: they must count stalls,
+    // not the transfer.
+    QFETCH(bool, close);
+    Fixture f;
+    // The socket reports progress in bursts (as kernel buffers drain), so the timeouts stay well
+    // above the burst interval while the whole transfer lasts several of them.
+    f.limits.keepAliveTimeout = 600;
+    f.limits.closeTimeout = 600;
+    const QByteArray big(14 * 1024 * 1024, 'z');
+    f.handler = [&](const HttpRequest &, const HttpResponder &responder) {
+        responder.respond(HttpResponse(200, big));
+    };
+    Client c(f.port());
+    c.socket.setReadBufferSize(64 * 1024);
+    c.write(get("/big", close ? "Connection: close\r\n" : ""));
+    QByteArray received;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    qsizetype expected = -1;
+    while (elapsed.elapsed() < 30000) {
+        QTest::qWait(8);
+        received += c.socket.read(64 * 1024);
+        if (expected < 0) {
+            const qsizetype end = received.indexOf("\r\n\r\n");
+            if (end >= 0)
+                expected = end + 4 + big.size();
+        }
+        if (expected >= 0 && received.size() >= expected)
+            break;
+        if (c.socket.state() != QAbstractSocket::ConnectedState && c.socket.bytesAvailable() == 0)
+            break;
+    }
+    QVERIFY2(elapsed.elapsed() > 1300, "the transfer was too fast to test anything");
+    QCOMPARE(received.size(), expected);
+    QVERIFY(received.endsWith(big.right(100)));
+    if (close)
+        QVERIFY(c.waitForClosed());
 }
 
 void tst_HttpConnection::upgrade_data()
