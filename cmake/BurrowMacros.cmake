@@ -62,7 +62,7 @@ function(burrow_add_contracts target)
         # moc writes <output>.json next to its (unused) output; AUTOMOC compiles the real one.
         add_custom_command(
             OUTPUT "${moc_output}" "${json}"
-            COMMAND Qt6::moc --output-json ${include_flags} ${definition_flags}
+            COMMAND Qt6::moc --output-json "${include_flags}" "${definition_flags}"
                     --output-dep-file --dep-file-path "${moc_output}.d"
                     --dep-file-rule-name "${moc_output}"
                     "${header_path}" -o "${moc_output}"

@@ -4,12 +4,25 @@
 #include <QtCore/QHash>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonObject>
+#include <QtCore/QMetaType>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QSet>
 
 namespace {
 constexpr int maxParameters = 10;
 const char interfaceClassInfo[] = "BurrowInterface";
+
+// The name QMetaMethod reports at run time: moc stores built-in types (those QMetaType knows by
+// name, typedefs such as qint32 included) by id, and the id reads back as the canonical name
+// ("int"). Other types keep the normalized spelling moc wrote.
+QString canonicalTypeName(const QString &type)
+{
+    const QByteArray name = type.toUtf8();
+    const QMetaType metaType = QMetaType::fromName(name);
+    if (metaType.isValid() && metaType.id() < QMetaType::User)
+        return QString::fromLatin1(metaType.name());
+    return type;
+}
 } // namespace
 
 QString ContractMethodModel::signature() const
@@ -101,6 +114,7 @@ bool readContracts(const QJsonDocument &mocJson, ContractFile *file, QString *er
             method.returnType = object.value(QLatin1String("returnType")).toString();
             if (method.returnType.isEmpty())
                 method.returnType = QStringLiteral("void");
+            method.returnType = canonicalTypeName(method.returnType);
             const QString access = object.value(QLatin1String("access")).toString();
             if (access != QLatin1String("public")) {
                 *errorString = QStringLiteral("%1: method '%2' is %3; contract methods must be public")
@@ -124,7 +138,7 @@ bool readContracts(const QJsonDocument &mocJson, ContractFile *file, QString *er
             for (qsizetype i = 0; i < arguments.size(); ++i) {
                 const QJsonObject argument = arguments.at(i).toObject();
                 ContractParameter parameter;
-                parameter.type = argument.value(QLatin1String("type")).toString();
+                parameter.type = canonicalTypeName(argument.value(QLatin1String("type")).toString());
                 parameter.name = argument.value(QLatin1String("name")).toString();
                 if (parameter.name.isEmpty())
                     parameter.name = QStringLiteral("argument%1").arg(i);

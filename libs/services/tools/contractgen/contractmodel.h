@@ -10,7 +10,7 @@
 struct ContractParameter
 {
     QString name; // never empty: unnamed parameters get "argumentN"
-    QString type; // as moc normalizes it
+    QString type; // as QMetaMethod reports it at run time (built-in typedefs by canonical name)
 };
 
 struct ContractMethodModel
