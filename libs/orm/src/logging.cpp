@@ -1,0 +1,5 @@
+#include "logging_p.h"
+
+namespace Burrow {
+Q_LOGGING_CATEGORY(lcOrm, "burrow.orm", QtInfoMsg)
+}
