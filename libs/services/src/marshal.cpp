@@ -145,6 +145,8 @@ QString describe(const QCborValue &value)
     case QCborValue::Uuid: return QStringLiteral("UUID (tag 37)");
     case QCborValue::Invalid: break;
     }
+    if (value.isSimpleType()) // QCborValue::type() is SimpleType + n for simple(n)
+        return QStringLiteral("simple value %1").arg(int(value.toSimpleType()));
     return QStringLiteral("invalid value");
 }
 
@@ -651,25 +653,23 @@ bool Decoder::tooDeep()
 // For targets that take a CBOR/JSON tree whole: reject trees deeper than the limit too.
 bool Decoder::checkDepth(const QCborValue &value, int depth)
 {
-    if (value.isArray() || value.isMap()) {
+    if (value.isArray() || value.isMap() || value.type() == QCborValue::Tag) {
         if (depth + 1 > maxMarshalDepth)
             return tooDeep();
-        if (value.isArray()) {
-            const QCborArray array = value.toArray();
-            for (const QCborValue &v : array) {
-                if (!checkDepth(v, depth + 1))
-                    return false;
-            }
-        } else {
-            const QCborMap map = value.toMap();
-            for (auto it = map.cbegin(); it != map.cend(); ++it) {
-                if (!checkDepth(it.key(), depth + 1) || !checkDepth(it.value(), depth + 1))
-                    return false;
-            }
+    }
+    if (value.isArray()) {
+        const QCborArray array = value.toArray();
+        for (const QCborValue &v : array) {
+            if (!checkDepth(v, depth + 1))
+                return false;
         }
-    } else if (value.isTag()) {
-        if (depth + 1 > maxMarshalDepth)
-            return tooDeep();
+    } else if (value.isMap()) {
+        const QCborMap map = value.toMap();
+        for (auto it = map.cbegin(); it != map.cend(); ++it) {
+            if (!checkDepth(it.key(), depth + 1) || !checkDepth(it.value(), depth + 1))
+                return false;
+        }
+    } else if (value.type() == QCborValue::Tag) {
         return checkDepth(value.taggedValue(), depth + 1);
     }
     return true;
@@ -708,7 +708,7 @@ bool Decoder::decodeInteger(const QCborValue &value, void *data, const char *typ
         const double limit = std::ldexp(1.0, bits);
         const bool inRange = isSigned ? (d >= -limit && d < limit) : (d >= 0 && d < limit);
         if (!inRange)
-            return outOfRange(QString::number(d, 'g', 17));
+            return outOfRange(QString::number(d, 'f', 0));
         result = Wide(d);
     } else if (sizeof(T) == 8 && value.isString()) {
         const QString text = value.toString();
@@ -970,12 +970,23 @@ bool Decoder::decodeGadget(const QCborValue &value, QMetaType type, void *data)
         return tooDeep();
     const QCborMap map = value.toMap();
     const QMetaObject *mo = type.metaObject();
-    for (int i = 0; i < mo->propertyCount(); ++i) {
-        const QMetaProperty property = mo->property(i);
-        if (!property.isWritable())
+    // One pass over the map (unknown keys are skipped), matching keys to property names.
+    for (auto it = map.cbegin(); it != map.cend(); ++it) {
+        const QCborValue key = it.key();
+        if (!key.isString())
+            continue; // unknown keys are ignored
+        const QString name = key.toString();
+        int index = -1;
+        for (int i = 0; i < mo->propertyCount(); ++i) {
+            if (name == QLatin1StringView(mo->property(i).name())) {
+                index = i;
+                break;
+            }
+        }
+        if (index < 0)
             continue;
-        const auto it = map.constFind(QLatin1StringView(property.name()));
-        if (it == map.constEnd())
+        const QMetaProperty property = mo->property(index);
+        if (!property.isWritable())
             continue;
         PathScope path(this, property.name());
         const QMetaType propertyType = property.metaType();
