@@ -290,7 +290,15 @@ void ConnectionPrivate::onTextFrame(const QString &text)
                         QStringLiteral("text frame on the binary subprotocol %1").arg(subprotocol));
         return;
     }
-    onPayload(text.toUtf8());
+    // The socket's own limit has the envelope's margin, which text frames do not have.
+    const QByteArray payload = text.toUtf8();
+    if (settings.maxMessageSize() >= 0 && payload.size() > settings.maxMessageSize()) {
+        protocolFailure(QWebSocketProtocol::CloseCodeTooMuchData, ErrorCode::MessageTooLarge,
+                        QStringLiteral("message of %1 bytes exceeds the %2-byte limit")
+                            .arg(payload.size()).arg(settings.maxMessageSize()));
+        return;
+    }
+    onPayload(payload);
 }
 
 void ConnectionPrivate::onPayload(const QByteArray &payload)
