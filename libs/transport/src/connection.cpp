@@ -179,6 +179,12 @@ void ConnectionPrivate::sendNow(const QByteArray &payload)
 
 void ConnectionPrivate::enqueueNotification(const QByteArray &encoded)
 {
+    if (settings.maxMessageSize() >= 0 && encoded.size() > settings.maxMessageSize()) {
+        // As sendMessage(): the peer would close the connection with 1009.
+        qCWarning(lcTransport) << "connection" << id << "not sending a notification of" << encoded.size()
+                               << "bytes: over the" << settings.maxMessageSize() << "-byte limit";
+        return;
+    }
     if (settings.batchDelay() < 0) {
         sendNow(encoded);
         return;
@@ -221,10 +227,25 @@ void ConnectionPrivate::flushBatch()
     batchTimer.stop();
     if (messages.isEmpty())
         return;
-    if (messages.size() == 1)
+    writeBatch(messages);
+}
+
+void ConnectionPrivate::writeBatch(const QList<QByteArray> &messages)
+{
+    if (messages.size() == 1) {
         writePayload(messages.constFirst());
-    else
-        writePayload(codec->encodeBatch(messages));
+        return;
+    }
+    // batchMaxBytes may exceed maxMessageSize: a batch over it would make the peer close the
+    // connection with 1009, so it goes out in halves (each message is within the limit).
+    const QByteArray encoded = codec->encodeBatch(messages);
+    if (settings.maxMessageSize() < 0 || encoded.size() <= settings.maxMessageSize()) {
+        writePayload(encoded);
+        return;
+    }
+    const qsizetype half = messages.size() / 2;
+    writeBatch(messages.first(half));
+    writeBatch(messages.sliced(half));
 }
 
 void ConnectionPrivate::onBinaryFrame(const QByteArray &frame)

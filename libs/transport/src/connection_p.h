@@ -68,6 +68,7 @@ public:
     // Connection thread only.
     void writePayload(const QByteArray &payload);
     void flushBatch();
+    void writeBatch(const QList<QByteArray> &messages);
     void dispatch(const Message &message);
     void failAllPending(ErrorCode code, const QString &why);
     void finish(QWebSocketProtocol::CloseCode code, const QString &reason);
