@@ -194,7 +194,7 @@ public:
                     return;
                 }
                 const auto keys = psk.sessionKeys(clientNonce, serverNonce);
-                sealer.emplace(-1, keys.clientToServer);
+                sealer.emplace(compressionThreshold, keys.clientToServer);
                 opener.emplace(-1, keys.serverToClient);
                 helloReceived = true;
                 return;
@@ -221,7 +221,7 @@ public:
             request.setRawHeader("Burrow-Proof", psk.clientProof(clientNonce).toBase64());
             expectHello = binary;
         }
-        sealer.emplace(-1, QByteArray());
+        sealer.emplace(compressionThreshold, QByteArray());
         opener.emplace(-1, QByteArray());
         QWebSocketHandshakeOptions options;
         if (!subprotocol.isEmpty())
@@ -264,6 +264,7 @@ public:
     QByteArray key;
     MessageCodecPointer codec;
     bool binary = false;
+    qint64 compressionThreshold = -1; // of the frames seal() builds; set before open()
     PreSharedKey psk;
     QByteArray clientNonce;
     bool expectHello = false;
