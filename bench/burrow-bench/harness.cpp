@@ -12,6 +12,13 @@
 #include <cstdio>
 #include <unistd.h>
 
+#if __has_include(<valgrind/callgrind.h>)
+#  include <valgrind/callgrind.h>
+#else
+#  define CALLGRIND_ZERO_STATS do {} while (0)
+#  define CALLGRIND_DUMP_STATS_AT(x) do {} while (0)
+#endif
+
 namespace BurrowBench {
 
 Options &options()
@@ -148,6 +155,53 @@ void stopServers()
     servers.clear();
 }
 
+// --- Profiling -------------------------------------------------------------------------------
+
+namespace {
+struct ProfileWindow
+{
+    ProfileWindow()
+    {
+        const QList<QByteArray> parts = qgetenv("BURROW_BENCH_PROFILE").split(',');
+        if (parts.size() == 2) {
+            skip = parts.at(0).toLongLong();
+            count = parts.at(1).toLongLong();
+        }
+        enabled = skip > 0 && count > 0;
+    }
+    bool enabled = false;
+    qint64 skip = 0;
+    qint64 count = 0;
+    qint64 seen = 0;
+};
+ProfileWindow &profileWindow()
+{
+    static ProfileWindow window;
+    return window;
+}
+} // namespace
+
+void profileTick()
+{
+    ProfileWindow &w = profileWindow();
+    if (!w.enabled)
+        return;
+    ++w.seen;
+    if (w.seen == w.skip) {
+        CALLGRIND_ZERO_STATS;
+    } else if (w.seen == w.skip + w.count) {
+        CALLGRIND_DUMP_STATS_AT("window");
+        std::fprintf(stderr, "profile window: %lld requests after %lld\n", w.count, w.skip);
+    }
+}
+
+bool profileWindowDone()
+{
+    const ProfileWindow &w = profileWindow();
+    // A margin, so that a server profiled at the same time has its window done too.
+    return w.enabled && w.seen >= w.skip + w.count + 256;
+}
+
 // --- Load ------------------------------------------------------------------------------------
 
 Workload::~Workload()
@@ -194,6 +248,12 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
     workload.done = [&](int slot, bool ok) {
         --outstanding;
         ++progress;
+        profileTick();
+        if (profileWindowDone() && phase != Phase::Drain) {
+            phase = Phase::Drain;
+            if (tEnd == 0)
+                tEnd = clock.nsecsElapsed();
+        }
         if (!ok && result.error.isEmpty()) {
             result.error = QStringLiteral("a request failed");
             phase = Phase::Drain;

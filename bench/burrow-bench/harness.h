@@ -95,6 +95,17 @@ RunResult runWorkload(const std::function<std::unique_ptr<Workload>()> &make, in
 // Runs a local event loop until `condition` holds or `timeoutMs` passes; returns the condition.
 bool waitUntil(const std::function<bool()> &condition, int timeoutMs);
 
+// --- Profiling -------------------------------------------------------------------------------
+//
+// With BURROW_BENCH_PROFILE="<skip>,<count>" in the environment, every request handled by a
+// server of this program and every request completed by the closed-loop runner is counted:
+// under callgrind, the counters are zeroed after <skip> requests and dumped (callgrind output
+// part "window") after <count> more, so that a profile holds exactly <count> requests of steady
+// state. The runner also stops the run soon after that. Without valgrind it costs a branch.
+// See profile.sh.
+void profileTick();
+bool profileWindowDone();
+
 // --- Registry --------------------------------------------------------------------------------
 
 // One measured figure. A baseline has an empty `baseline`; a scenario names the measurement of

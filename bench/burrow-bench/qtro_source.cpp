@@ -16,7 +16,11 @@ class BenchServiceImpl final : public BenchServiceSimpleSource
 public:
     using BenchServiceSimpleSource::BenchServiceSimpleSource;
 
-    int echo(int value) override { return value; }
+    int echo(int value) override
+    {
+        BurrowBench::profileTick();
+        return value;
+    }
     void emitBurst(int count) override
     {
         for (int i = 0; i < count; ++i)

@@ -40,7 +40,10 @@ quint16 serveWebSocketEcho(QObject *owner, QString *error)
         while (QWebSocket *socket = server->nextPendingConnection()) {
             socket->setParent(server);
             QObject::connect(socket, &QWebSocket::binaryMessageReceived, socket,
-                             [socket](const QByteArray &message) { socket->sendBinaryMessage(message); });
+                             [socket](const QByteArray &message) {
+                                 socket->sendBinaryMessage(message);
+                                 profileTick();
+                             });
             QObject::connect(socket, &QWebSocket::textMessageReceived, socket,
                              [socket](const QString &message) { socket->sendTextMessage(message); });
             QObject::connect(socket, &QWebSocket::disconnected, socket, &QObject::deleteLater);
@@ -61,13 +64,15 @@ quint16 serveBurrow(QObject *owner, QString *error, bool encrypted, qint64 compr
     server->setMessageHandler([](const Burrow::Message &message, const Burrow::Responder &responder) {
         if (message.type() != Burrow::Message::Type::Request)
             return;
-        if (message.target() == EchoTarget && message.method() == EchoMethod)
+        if (message.target() == EchoTarget && message.method() == EchoMethod) {
             responder.sendAnswer(message.arguments().at(0));
-        else
+            profileTick();
+        } else
             responder.sendError(Burrow::ErrorCode::UnknownMethod, QStringLiteral("no such method"));
     });
     server->addRoute("POST", QStringLiteral("/echo"), [](const Burrow::HttpRequest &request, const Burrow::HttpResponder &responder) {
         responder.respond(Burrow::HttpResponse(200, request.body(), "application/octet-stream"));
+        profileTick();
     });
     if (!server->listen(QHostAddress::LocalHost, 0)) {
         *error = server->errorString();
