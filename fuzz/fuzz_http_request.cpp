@@ -1,0 +1,261 @@
+// fuzz_http_request: the bytes a TCP peer sends to the server's one port, as HttpConnection
+// (libs/transport/src/httpconnection.cpp, on http_parser) reads them: request heads, pipelined
+// requests, Content-Length and chunked bodies, Expect: 100-continue, WebSocket upgrades, limits.
+//
+// Input: one options byte, then the byte stream. Options:
+//   bit 0  answer requests later (after the bytes fed so far were parsed), in reverse order, and
+//          drop every fifth responder unanswered (500); else each is answered at once
+//   bit 1  small limits: 256-byte heads, 1 KiB bodies
+//   bit 2  set an upgrade handler (WebSocket upgrades stop the parser)
+//   bit 3  the upgrade handler refuses (respondAndClose) instead of taking the socket
+//   bit 4  the peer half-closes its side after sending everything
+//   bits 5-7  the stream arrives in chunks of 1, 3, 16, 61, 256, 1024 bytes or all at once (0, 7)
+//
+// Each input gets a fresh connected socket pair (AF_UNIX socketpair(), wrapped in a QTcpSocket
+// with setSocketDescriptor()) and a fresh HttpConnection, driven synchronously: write a chunk
+// to the peer end, waitForReadyRead(0) (which parses), answer, flush, read what came back.
+// Paths under /rpc/ go through serveHttpRpc() (RPC over HTTP) with a handler that echoes the
+// arguments. Checks (differential, __builtin_trap on failure): responses come back in request
+// order (every answer carries X-Seq: <n>, n in dispatch order); the output is HTTP responses;
+// a handed-off upgrade socket's unread data starts exactly at the upgrade request's method;
+// bodies never exceed the limit; requestCount() matches the handler calls.
+// See docs/RELIABILITY-fuzzing.md.
+
+#include "fuzzcommon.h"
+
+#include "httpconnection_p.h"
+#include "httprpc_p.h"
+
+#include <Burrow/connection.h>
+
+#include <QtCore/QCborArray>
+#include <QtCore/QCoreApplication>
+#include <QtNetwork/QTcpSocket>
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+using namespace Burrow;
+using BurrowFuzz::fail;
+
+namespace {
+
+struct Deferred
+{
+    quint64 sequence;
+    HttpResponder responder;
+};
+
+void drain(int fd, QByteArray &output)
+{
+    char buffer[16384];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            if (output.size() < 4 * 1024 * 1024)
+                output.append(buffer, n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        return; // EAGAIN, EOF or error
+    }
+}
+
+HttpResponse answerFor(quint64 sequence, const HttpRequest &request)
+{
+    HttpResponse response(200, "r" + QByteArray::number(sequence));
+    response.setHeader("X-Seq", QByteArray::number(sequence));
+    // Exercise header serialisation with something derived from the request (CR/LF dropped).
+    const QByteArray echo = request.header("x-echo");
+    if (!echo.isEmpty())
+        response.setHeader("X-Echo", echo);
+    if (request.hasHeader("x-close"))
+        response.setHeader("Connection", "close");
+    return response;
+}
+
+void checkOutput(const QByteArray &output)
+{
+    if (!output.isEmpty() && !output.startsWith("HTTP/1.1 "))
+        fail("the connection wrote something that is not an HTTP response", output.left(200));
+    // X-Seq values must appear in strictly increasing order (answers go out in request order).
+    qint64 last = -1;
+    for (qsizetype at = output.indexOf("\r\nX-Seq: "); at >= 0; at = output.indexOf("\r\nX-Seq: ", at + 1)) {
+        const qsizetype start = at + 9;
+        const qsizetype end = output.indexOf("\r\n", start);
+        if (end < 0)
+            break;
+        bool ok = false;
+        const qint64 sequence = output.mid(start, end - start).toLongLong(&ok);
+        if (!ok)
+            fail("unreadable X-Seq header", output.mid(start, 40));
+        if (sequence <= last)
+            fail("responses written out of request order", output.left(4000));
+        last = sequence;
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    BurrowFuzz::ensureApplication();
+    if (size < 1)
+        return 0;
+    const quint8 options = data[0];
+    const bool deferAnswers = options & 0x01;
+    const bool smallLimits = options & 0x02;
+    const bool upgrades = options & 0x04;
+    const bool refuseUpgrades = options & 0x08;
+    const bool halfClose = options & 0x10;
+    static const qsizetype chunkSizes[8] = {0, 1, 3, 16, 61, 256, 1024, 0};
+    qsizetype chunk = chunkSizes[options >> 5];
+    const char *stream = reinterpret_cast<const char *>(data + 1);
+    const qsizetype streamSize = qsizetype(size - 1);
+    if (chunk == 0 || (chunk == 1 && streamSize > 2048))
+        chunk = std::max<qsizetype>(streamSize, 1);
+
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+        fail("socketpair() failed");
+    const int peer = fds[1];
+    ::fcntl(peer, F_SETFL, ::fcntl(peer, F_GETFL) | O_NONBLOCK);
+
+    auto *socket = new QTcpSocket;
+    if (!socket->setSocketDescriptor(fds[0]))
+        fail("QTcpSocket::setSocketDescriptor() refused an AF_UNIX socket");
+
+    HttpConnection::Limits limits;
+    if (smallLimits) {
+        limits.maxHeaderSize = 256;
+        limits.maxBodySize = 1024;
+    }
+    auto *connection = new HttpConnection(socket, limits);
+
+    std::vector<Deferred> deferred;
+    HttpResponder lastResponder; // outlives the connection: must then be harmless
+    quint64 dispatched = 0;
+    QTcpSocket *taken = nullptr;
+    bool upgradeSeen = false;
+    QByteArray upgradeMethod;
+    bool refuseLater = false;
+
+    const MessageHandler rpcHandler = [](const Message &message, const Responder &responder) {
+        if (message.type() != Message::Type::Request || message.target().isEmpty() || message.method().isEmpty())
+            fail("serveHttpRpc() passed on an invalid request");
+        if (message.method() == QLatin1String("fail"))
+            responder.sendError(ErrorCode::NotFound, message.target());
+        else
+            responder.sendAnswer(message.arguments());
+    };
+
+    connection->setRequestHandler([&](const HttpRequest &request, const HttpResponder &responder) {
+        if (request.method().isEmpty())
+            fail("request without a method");
+        if (request.body().size() > limits.maxBodySize)
+            fail("request body over maxBodySize reached the handler");
+        const quint64 sequence = dispatched++;
+        lastResponder = responder;
+        const QString path = request.url().path();
+        if (path.startsWith(QLatin1String("/rpc/"))) {
+            serveHttpRpc(QStringLiteral("/rpc"), rpcHandler, request, responder);
+            return;
+        }
+        if (deferAnswers)
+            deferred.push_back({sequence, responder});
+        else
+            responder.respond(answerFor(sequence, request));
+    });
+    if (upgrades) {
+        connection->setUpgradeHandler([&](const HttpRequest &head) {
+            if (upgradeSeen)
+                fail("upgrade handler called twice");
+            upgradeSeen = true;
+            upgradeMethod = head.method();
+            if (refuseUpgrades) {
+                if (deferAnswers)
+                    refuseLater = true;
+                else
+                    connection->respondAndClose(HttpResponse::error(400, QStringLiteral("refused")), "Refused Here");
+                return;
+            }
+            taken = connection->takeSocket();
+            if (!taken)
+                fail("takeSocket() returned nullptr in the upgrade handler");
+            // The unread data must start exactly at the upgrade request line.
+            const QByteArray unread = taken->peek(upgradeMethod.size() + 1);
+            if (unread != upgradeMethod + ' ')
+                fail("upgrade socket's unread data does not start at the request line",
+                     unread.toHex() + " vs " + upgradeMethod);
+        });
+    }
+
+    QByteArray output;
+    connection->start();
+    qsizetype fed = 0;
+    bool peerClosed = false;
+    for (int round = 0; round < 100000; ++round) {
+        bool progress = false;
+        if (fed < streamSize) {
+            const ssize_t n = ::write(peer, stream + fed, size_t(std::min(chunk, streamSize - fed)));
+            if (n > 0) {
+                fed += n;
+                progress = true;
+            }
+        } else if (halfClose && !peerClosed) {
+            ::shutdown(peer, SHUT_WR);
+            peerClosed = true;
+            progress = true;
+        }
+        QTcpSocket *s = connection->socket();
+        if (s && s->state() == QAbstractSocket::ConnectedState) {
+            const qint64 before = s->bytesAvailable();
+            if (s->waitForReadyRead(0) || s->bytesAvailable() != before)
+                progress = true;
+        }
+        if (!deferred.empty()) {
+            std::vector<Deferred> now;
+            now.swap(deferred);
+            for (auto it = now.rbegin(); it != now.rend(); ++it) {
+                if (it->sequence % 5 != 4) // every fifth: dropped unanswered (500)
+                    it->responder.respond(answerFor(it->sequence, HttpRequest()));
+            }
+            now.clear();
+            progress = true;
+        }
+        if (refuseLater) {
+            refuseLater = false;
+            connection->respondAndClose(HttpResponse::error(400, QStringLiteral("refused later")));
+            progress = true;
+        }
+        s = connection->socket();
+        if (s && s->bytesToWrite() > 0) {
+            s->flush();
+            progress = true;
+        }
+        const qsizetype had = output.size();
+        drain(peer, output);
+        if (output.size() != had)
+            progress = true;
+        if (!progress && fed >= streamSize)
+            break;
+    }
+    QCoreApplication::sendPostedEvents();
+
+    if (connection->requestCount() != dispatched)
+        fail("requestCount() does not match the requests dispatched");
+    checkOutput(output);
+
+    deferred.clear();
+    delete connection;
+    lastResponder = HttpResponder();
+    delete taken;
+    ::close(peer);
+    QCoreApplication::sendPostedEvents();
+    return 0;
+}
