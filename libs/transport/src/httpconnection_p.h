@@ -81,7 +81,9 @@ private:
 // first byte for later ones) not complete within headerTimeout: 408 if any of it arrived, else a
 // silent close; a body with no progress for headerTimeout: 408; idle keep-alive beyond
 // keepAliveTimeout: silent close; HTTP major version other than 1: 505; CONNECT: 405.
-// A timeout <= 0 disables that timer. Flow control: while 32 responses are outstanding or more
+// A timeout <= 0 disables that timer (closeTimeout <= 0 means 5 s). The keep-alive and close
+// timers measure stalls: a period in which the socket reported response bytes written starts
+// another period, so a long response read slowly is not cut. Flow control: while 32 responses are outstanding or more
 // than 1 MiB of responses wait in the socket, no further request is parsed; a peer that then
 // keeps sending more than maxHeaderSize + maxBodySize is aborted.
 // "Expect: 100-continue" (HTTP/1.1) gets "HTTP/1.1 100 Continue" once the earlier responses are
@@ -105,7 +107,8 @@ public:
         qint64 maxBodySize = 16 * 1024 * 1024;
         int keepAliveTimeout = 30000; // ms an idle keep-alive connection stays open
         int headerTimeout = 10000;    // ms to receive a complete request head (and between body bytes)
-        int closeTimeout = 5000;      // ms from deciding to close until the socket is aborted
+        int closeTimeout = 5000;      // ms without write progress while closing, then for the
+                                      // peer to close after ours, before the socket is aborted
     };
     // Called in this object's thread for each complete request (body included).
     using RequestHandler = std::function<void(const HttpRequest &request, const HttpResponder &responder)>;
