@@ -42,7 +42,10 @@
 //   Q_GADGET                   map {property name: value} of all readable properties
 //   QList<T>/QVector<T>,       array (any container QMetaType views as QSequentialIterable:
 //     QStringList, QSet<T>...    QList, QQueue, QStack, QSet, std::vector, ...)
-//   QMap<K,T>, QHash<K,T>      map; K must marshal to a string (QString, QUuid, QDate, enums...)
+//   QMap<K,T>, QHash<K,T>      map (any container QMetaType views as QAssociativeIterable);
+//                              K must marshal to a string (QString, QUuid, QDate, enums...) or
+//                              an integer (a CBOR integer key; JSON makes it text, accepted
+//                              back); entries whose key marshals to anything else are dropped
 //   QVariantList/Map/Hash      array / map of the elements' natural values
 //   QVariant                   the natural encoding of the value it holds; an invalid QVariant
 //                              is null
@@ -54,7 +57,8 @@
 //
 // Decoding (CBOR -> C++): the inverse, plus these accepted alternatives
 //   integers                   an integral double within range (JSON parses 1e3 as a double);
-//                              qint64/quint64/long/ulong also accept a decimal string
+//                              64-bit types (qint64, quint64, and long/ulong where they are
+//                              64-bit) also accept a decimal string
 //                              ("18446744073709551615"); everything is range-checked:
 //                              300 into quint8 is an error
 //   float, double              integer; null -> NaN; "NaN", "Infinity", "-Infinity"
