@@ -829,8 +829,15 @@ bool Decoder::decodeDateTime(const QCborValue &value, QDateTime *out)
                             .arg(describe(inner)));
         // QDateTime's range is far beyond this; it keeps the conversion below well defined.
         if (!std::isfinite(seconds) || std::fabs(seconds) > 1e15)
-            return fail(QStringLiteral("epoch seconds %1 out of range").arg(seconds));
-        *out = QDateTime::fromMSecsSinceEpoch(qint64(std::llround(seconds * 1000.0)), Qt::UTC);
+            return fail(QStringLiteral("epoch seconds %1 out of range")
+                            .arg(QString::number(seconds, 'g', 17)));
+        QDateTime dateTime =
+            QDateTime::fromMSecsSinceEpoch(qint64(std::llround(seconds * 1000.0)), Qt::UTC);
+        // Only what can be sent back: ISO 8601 text has years 0000..9999.
+        if (!dateTime.isValid() || dateTimeToCbor(dateTime).isNull())
+            return fail(QStringLiteral("epoch seconds %1 out of range")
+                            .arg(QString::number(seconds, 'g', 17)));
+        *out = std::move(dateTime);
         return true;
     }
     if (!inner.isString())

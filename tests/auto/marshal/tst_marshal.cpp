@@ -812,6 +812,9 @@ void tst_Marshal::errors_data()
                                     << QStringLiteral("expected date-time string in tag 0, found integer");
     QTest::newRow("tag 1 with text") << QCborValue(QCborKnownTags::UnixTime_t, QStringLiteral("x"))
                                      << id((QDateTime *)nullptr) << QStringLiteral("expected epoch seconds in tag 1");
+    QTest::newRow("tag 1 beyond year 9999") << QCborValue(QCborKnownTags::UnixTime_t, qint64(1e12))
+                                            << id((QDateTime *)nullptr)
+                                            << QStringLiteral("epoch seconds 1000000000000 out of range");
     QTest::newRow("bad date") << QCborValue(QStringLiteral("yesterday")) << id((QDate *)nullptr)
                               << QStringLiteral("invalid ISO 8601 date \"yesterday\"");
     QTest::newRow("feb 30") << QCborValue(QStringLiteral("2023-02-30")) << id((QDate *)nullptr)
