@@ -113,15 +113,17 @@ public:
 
     void send(const QByteArray &bytes) { socket.write(bytes); }
 
-    // Waits until `count` complete responses arrived (in addition to those already taken).
+    // Waits until `count` complete responses arrived (in addition to those already taken), or
+    // the peer closed.
     QList<HttpReply> waitForReplies(int count, int timeout = 5000)
     {
         QList<HttpReply> replies;
         (void)QTest::qWaitFor([&] {
             HttpReply reply;
-            while (replies.size() < count && takeHttpReply(buffer, &reply, disconnected))
+            const bool closed = disconnected; // read before parsing: no data after the close
+            while (replies.size() < count && takeHttpReply(buffer, &reply, closed))
                 replies.append(reply);
-            return replies.size() >= count;
+            return replies.size() >= count || closed;
         }, timeout);
         return replies;
     }

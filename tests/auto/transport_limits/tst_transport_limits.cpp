@@ -27,6 +27,7 @@ private Q_SLOTS:
     void batchesStayWithinLimit();
     void maxConnectionsWebSocket();
     void maxConnectionsHttp();
+    void failedHandshakesFreeTheirPlace();
     void slowConsumerClosed();
 
 private:
@@ -339,6 +340,46 @@ void tst_TransportLimits::maxConnectionsHttp()
     QVERIFY(late.connectTo(m_server->serverPort()));
     late.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
     QCOMPARE(late.waitForReply().status, 200);
+}
+
+void tst_TransportLimits::failedHandshakesFreeTheirPlace()
+{
+    // Upgrade requests that pass the server's own checks (subprotocol, key) but that
+    // QWebSocketServer then refuses (no Sec-WebSocket-Key, a version other than 13) or that the
+    // peer abandons must not keep a place among maxConnections.
+    ServerSettings settings;
+    settings.setMaxConnections(2);
+    settings.setHandshakeTimeout(1000);
+    startServer(settings);
+    const QByteArray head = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Protocol: burrow-binary.v1\r\n";
+    const QList<QByteArray> broken = {
+        head + "Sec-WebSocket-Version: 13\r\n\r\n",                                       // no key
+        head + "Sec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", // old version
+    };
+    for (int round = 0; round < 2; ++round) {
+        for (const QByteArray &request : broken) {
+            RawHttp raw;
+            QVERIFY(raw.connectTo(m_server->serverPort()));
+            raw.send(request);
+            // QWebSocketServer closes the connection without an answer.
+            const HttpReply reply = raw.waitForReply();
+            QVERIFY2(reply.status == 0 || reply.status >= 400, reply.statusLine.constData());
+            QVERIFY(raw.waitForDisconnected());
+        }
+        // A peer that disconnects right after sending a valid upgrade request.
+        RawHttp gone;
+        QVERIFY(gone.connectTo(m_server->serverPort()));
+        gone.send(RawHttp::upgradeRequest(BinarySubprotocol));
+        gone.socket.abort();
+    }
+    QTest::qWait(200);
+    Client first, second;
+    first.connectToServer(m_server->webSocketUrl());
+    QVERIFY2(first.waitForConnected(5000), qPrintable(first.errorString()));
+    second.connectToServer(m_server->webSocketUrl());
+    QVERIFY2(second.waitForConnected(5000), qPrintable(second.errorString()));
+    QCOMPARE(m_server->connectionCount(), 2);
 }
 
 void tst_TransportLimits::slowConsumerClosed()
