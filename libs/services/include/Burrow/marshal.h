@@ -5,8 +5,9 @@
 // One mechanism, driven by Qt's meta-type system: any type QMetaType describes is marshalled
 // by what it is (a built-in type, an enum, a Q_GADGET, a sequential or associative container).
 // The typed front end (toCbor / fromCbor) is what generated proxies and dispatchers call; it has
-// inline fast paths for bool, integers, floating point and QString and otherwise goes through
-// the runtime path without creating a QVariant.
+// inline fast paths (no QVariant, no out-of-line call on success) for bool, integers, double,
+// QString (toCbor: float too) and otherwise goes through the runtime path on a typed pointer,
+// without boxing the value in a QVariant.
 //
 // Both codecs carry the same QCborValue: the CBOR codec as CBOR, the JSON codec through
 // QCborValue::toJsonValue() / QCborValue::fromJsonValue(). Every mapping below is chosen so that
@@ -66,7 +67,8 @@
 //   QByteArray                 also a text string in base64url (the JSON form), strict: only
 //                              A-Z a-z 0-9 - _ with optional correct '=' padding; also a byte
 //                              string under CBOR tag 21/22/23
-//   QDateTime                  also CBOR tag 0 (date-time text) and tag 1 (epoch seconds);
+//   QDateTime                  also CBOR tag 0 (date-time text) and tag 1 (epoch seconds,
+//                              integer or double, within the years 0000..9999);
 //                              null/undefined -> invalid QDateTime; text without an offset is
 //                              local time (Qt's ISO 8601 parser)
 //   QDate, QTime               null/undefined -> invalid
@@ -96,11 +98,17 @@
 //   into float/double accepts that, decoding into a QVariant gives a qint64.
 //   Byte strings become base64url text: a QVariant holding a QByteArray comes back as QString.
 //
+// Nothing else is converted: a number is not a string, 1 is not true, and null is accepted only
+// where listed above (so null into QString, QByteArray, QUuid, a gadget or a list is an error).
+//
 // Errors: a decode failure returns false and sets *errorString (when not null) to what was
 // expected and what was found, prefixed by the path of the failing value, e.g.
 // "items[2].count: expected integer, found string". Path elements: ".property", "[index]",
 // "[\"key\"]". Nothing asserts or crashes on any input; values nested deeper than
-// maxMarshalDepth (64) containers are rejected, whatever the target type.
+// maxMarshalDepth (64) containers are rejected, whatever the target type. "Any input" means any
+// QCborValue built in memory or parsed *without error*: on a parse error Qt 6.4's
+// QCborValue::fromCbor() returns broken values (a map ending in a key without a value, a string
+// whose toString() crashes), which no code may touch; codecs must drop them.
 
 #include <Burrow/servicesglobal.h>
 
