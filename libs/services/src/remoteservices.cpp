@@ -169,11 +169,10 @@ void ClientCallbacks::handleMessage(const Message &message, const Responder &res
                                             << outcome.error.message();
         }
     };
-    // In the callback object's thread (the GUI thread for widgets).
-    if (object->thread() == QThread::currentThread())
-        work();
-    else
-        QMetaObject::invokeMethod(object.data(), std::move(work), Qt::QueuedConnection);
+    // In the callback object's thread (the GUI thread for widgets), posted even when that is
+    // this thread, so that the callback may make blocking calls on this same connection (see
+    // ServiceRegistryPrivate::execute()).
+    QMetaObject::invokeMethod(object.data(), std::move(work), Qt::QueuedConnection);
 }
 
 // ---- ServiceBinding -------------------------------------------------------------------------

@@ -408,10 +408,11 @@ void ServiceRegistryPrivate::execute(const std::shared_ptr<Registration> &regist
 {
     switch (registration->execution) {
     case ServiceRegistry::Execution::InstanceThread:
-        if (instance->thread() == QThread::currentThread())
-            work();
-        else
-            QMetaObject::invokeMethod(instance.data(), std::move(work), Qt::QueuedConnection);
+        // Posted even when the instance lives in this thread: the transport calls us while it
+        // reads the socket, and a socket does not signal new data to a nested event loop. Run
+        // here, a service making a blocking call on the same connection (say, to a callback)
+        // would wait for an answer that cannot be read until it returns.
+        QMetaObject::invokeMethod(instance.data(), std::move(work), Qt::QueuedConnection);
         return;
     case ServiceRegistry::Execution::LockedPerInterface:
         SerialQueue::post(registration->serial, &pool, std::move(work));

@@ -48,8 +48,9 @@ public:
     Q_ENUM(Lifetime)
 
     enum class Execution {
-        InstanceThread,     // in the instance's thread: directly when that is the receiving
-                            // thread, else queued to it
+        InstanceThread,     // in the instance's thread, through its event loop (posted even
+                            // when that is the receiving thread, so that the service may make
+                            // blocking calls on the same connection)
         LockedPerInterface, // on the thread pool, one call at a time per registration
         ThreadPool,         // on the thread pool, concurrently
     };
