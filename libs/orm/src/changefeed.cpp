@@ -168,45 +168,70 @@ bool OrmDatabase::applyChanges(const QString &name, const QList<RecordChange> &c
         return false;
     };
     const QString quotedName = QString::fromUtf8(schema.quotedName);
+    const int storageWidth = int(table->storageOrder.size());
     qint64 firstApplied = 0;
     qint64 lastApplied = 0;
-    qsizetype valueOffset = 0;
     for (const RecordChange *change : std::as_const(pending)) {
-        if (change->kind == RecordChange::Upsert) {
-            QString placeholders = QStringLiteral("?");
-            for (int i = 1; i < table->storageOrder.size(); ++i)
-                placeholders += QStringLiteral(", ?");
-            QSqlQuery *query = d->prepared(table->replaceOne,
-                                           QStringLiteral("INSERT OR REPLACE INTO %1 (%2) VALUES (%3)")
-                                                   .arg(quotedName, QString::fromUtf8(table->storageColumns),
-                                                        placeholders));
-            if (!query)
-                return abort();
-            int position = 0;
-            query->bindValue(position++, change->id);
-            query->bindValue(position++, change->version);
-            for (qsizetype i = 0; i < width; ++i)
-                query->bindValue(position++, values.at(valueOffset + i));
-            valueOffset += width;
-            if (!query->exec()) {
-                d->failQuery(*query, QStringLiteral("applying change %1 to %2").arg(change->version).arg(name));
-                return abort();
-            }
-        } else {
-            QSqlQuery *query = d->prepared(table->removeOne,
-                                           QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(quotedName));
-            if (!query)
-                return abort();
-            query->bindValue(0, change->id);
-            if (!query->exec()) {
-                d->failQuery(*query, QStringLiteral("applying change %1 to %2").arg(change->version).arg(name));
-                return abort();
-            }
-            if (!d->writeTombstoneRow(table, change->id, change->version))
-                return abort();
-        }
         firstApplied = firstApplied == 0 ? change->version : qMin(firstApplied, change->version);
         lastApplied = qMax(lastApplied, change->version);
+    }
+    // Binds one upsert at `base`; its values are the next `width` in `values`.
+    qsizetype valueOffset = 0;
+    const auto bindUpsert = [&](QSqlQuery *query, int base, const RecordChange *change) {
+        int position = base;
+        query->bindValue(position++, change->id);
+        query->bindValue(position++, change->version);
+        for (qsizetype i = 0; i < width; ++i)
+            query->bindValue(position++, values.at(valueOffset + i));
+        valueOffset += width;
+    };
+    for (qsizetype index = 0; index < pending.size();) {
+        const RecordChange *change = pending.at(index);
+        if (change->kind == RecordChange::Upsert) {
+            // A run of upserts: multi-row INSERT OR REPLACE statements (rows apply in order).
+            qsizetype end = index + 1;
+            while (end < pending.size() && pending.at(end)->kind == RecordChange::Upsert)
+                ++end;
+            const int chunkRows = table->chunkRows;
+            if (chunkRows > 1 && end - index >= chunkRows) {
+                QSqlQuery *chunk = d->prepared(table->replaceChunk,
+                                               insertStatement(table, chunkRows, InsertMode::Replace));
+                if (!chunk)
+                    return abort();
+                for (; end - index >= chunkRows; index += chunkRows) {
+                    for (int row = 0; row < chunkRows; ++row)
+                        bindUpsert(chunk, row * storageWidth, pending.at(index + row));
+                    if (!chunk->exec()) {
+                        d->failQuery(*chunk, QStringLiteral("applying changes %1.. to %2")
+                                                     .arg(pending.at(index)->version).arg(name));
+                        return abort();
+                    }
+                }
+            }
+            QSqlQuery *one = d->prepared(table->replaceOne, insertStatement(table, 1, InsertMode::Replace));
+            if (!one)
+                return abort();
+            for (; index < end; ++index) {
+                bindUpsert(one, 0, pending.at(index));
+                if (!one->exec()) {
+                    d->failQuery(*one, QStringLiteral("applying change %1 to %2").arg(pending.at(index)->version).arg(name));
+                    return abort();
+                }
+            }
+            continue;
+        }
+        QSqlQuery *query = d->prepared(table->removeOne,
+                                       QStringLiteral("DELETE FROM %1 WHERE id = ?").arg(quotedName));
+        if (!query)
+            return abort();
+        query->bindValue(0, change->id);
+        if (!query->exec()) {
+            d->failQuery(*query, QStringLiteral("applying change %1 to %2").arg(change->version).arg(name));
+            return abort();
+        }
+        if (!d->writeTombstoneRow(table, change->id, change->version))
+            return abort();
+        ++index;
     }
     if (!d->setMetaValue(appliedVersionKey(name), upToVersion))
         return abort();

@@ -36,6 +36,7 @@ struct Table
     std::optional<QSqlQuery> removeOne;
     std::optional<QSqlQuery> selectOne;
     std::optional<QSqlQuery> replaceOne;
+    std::optional<QSqlQuery> replaceChunk;
 
     const QString &name() const { return schema.name; }
     bool isVersioned() const { return schema.isVersioned(); }
@@ -81,6 +82,10 @@ struct BatchData
         errorString.clear();
     }
 };
+
+enum class InsertMode { Insert, Replace };
+// "INSERT [OR REPLACE] INTO table (id, version, ...) VALUES (?, ...), ..." for `rows` rows.
+QString insertStatement(const Table *table, int rows, InsertMode mode);
 
 class WriteBatchPrivate
 {

@@ -135,7 +135,6 @@ bool OrmDatabasePrivate::storedFromRow(const Table *table, const QCborMap &row, 
     const TableSchema &schema = table->schema;
     const int dataOffset = schema.isVersioned() ? 2 : 1; // data columns follow id (and version)
     if (!presentColumns) {
-        values->reserve(values->size() + schema.dataColumns.size());
         for (int column : schema.dataColumns)
             values->append(schema.columns.at(column).storedDefaultValue);
     }
@@ -283,7 +282,7 @@ bool OrmDatabasePrivate::writeTombstoneRow(const Table *table, qint64 id, qint64
     return true;
 }
 
-static QString insertStatement(const Table *table, int rows)
+QString insertStatement(const Table *table, int rows, InsertMode mode)
 {
     QString row = QStringLiteral("(?");
     for (int i = 1; i < table->storageOrder.size(); ++i)
@@ -292,8 +291,9 @@ static QString insertStatement(const Table *table, int rows)
     QStringList allRows;
     for (int i = 0; i < rows; ++i)
         allRows.append(row);
-    return QStringLiteral("INSERT INTO %1 (%2) VALUES %3")
-            .arg(QString::fromUtf8(table->schema.quotedName), QString::fromUtf8(table->storageColumns),
+    return QStringLiteral("%1 INTO %2 (%3) VALUES %4")
+            .arg(mode == InsertMode::Replace ? QStringLiteral("INSERT OR REPLACE") : QStringLiteral("INSERT"),
+                 QString::fromUtf8(table->schema.quotedName), QString::fromUtf8(table->storageColumns),
                  allRows.join(QStringLiteral(", ")));
 }
 
@@ -307,7 +307,7 @@ bool OrmDatabasePrivate::executeInserts(const BatchData &batch, qsizetype begin,
     const auto insertOne = [&](qsizetype index) {
         *failedAt = index;
         const Operation &operation = batch.operations.at(index);
-        QSqlQuery *query = prepared(table->insertOne, insertStatement(table, 1));
+        QSqlQuery *query = prepared(table->insertOne, insertStatement(table, 1, InsertMode::Insert));
         if (!query)
             return false;
         bindInsertRow(query, 0, table, batch, operation, versioned ? ++*version : 0);
@@ -323,7 +323,7 @@ bool OrmDatabasePrivate::executeInserts(const BatchData &batch, qsizetype begin,
     qsizetype index = begin;
     const int chunkRows = table->chunkRows;
     if (chunkRows > 1 && end - begin >= chunkRows) {
-        QSqlQuery *chunk = prepared(table->insertChunk, insertStatement(table, chunkRows));
+        QSqlQuery *chunk = prepared(table->insertChunk, insertStatement(table, chunkRows, InsertMode::Insert));
         if (!chunk)
             return false;
         while (end - index >= chunkRows) {
