@@ -5,6 +5,7 @@
 // other threads.
 #include "transporttest.h"
 
+#include <QtCore/QThreadPool>
 #include <QtNetwork/QTcpServer>
 
 #include <thread>
@@ -27,6 +28,7 @@ private Q_SLOTS:
     void batchFlushedBeforeRequest();
     void clientNotificationsInOrder();
     void callsFromOtherThreads();
+    void answersFromOtherThreads();
 };
 
 static void echoHandler(const Message &message, const Responder &responder)
@@ -346,6 +348,65 @@ void tst_TransportClient::callsFromOtherThreads()
         thread.join(); // only after the waits: the calls need this thread's event loop
     QVERIFY(finished);
     QCOMPARE(correct.load(), Threads * Calls);
+}
+
+void tst_TransportClient::answersFromOtherThreads()
+{
+    // Handlers may hand their Responder to another thread and answer from there, over a
+    // WebSocket and over HTTP; answering after the connection closed does nothing.
+    QThreadPool pool;
+    pool.setMaxThreadCount(4);
+    std::atomic_bool holdAll{false};
+    QMutex heldMutex;
+    QList<Responder> held;
+    Server server;
+    server.setMessageHandler([&](const Message &message, const Responder &responder) {
+        if (holdAll) {
+            QMutexLocker locker(&heldMutex);
+            held.append(responder);
+            return;
+        }
+        const QCborValue value = message.arguments().at(0);
+        pool.start([responder, value] {
+            QThread::usleep(QRandomGenerator::global()->bounded(2000));
+            responder.sendAnswer(value);
+            responder.sendAnswer(QStringLiteral("second answer is ignored"));
+        });
+    });
+    QVERIFY(listenLocal(server));
+
+    for (const QString &scheme : {QStringLiteral("ws"), QStringLiteral("http")}) {
+        Client client;
+        QUrl url = server.webSocketUrl();
+        url.setScheme(scheme);
+        if (scheme == QLatin1String("http"))
+            url.setPath(QStringLiteral("/rpc"));
+        client.connectToServer(url);
+        QVERIFY(client.waitForConnected(5000));
+        QList<QFuture<Message>> calls;
+        for (int i = 0; i < 100; ++i)
+            calls.append(client.call(QStringLiteral("T"), QStringLiteral("m"), {i}));
+        for (int i = 0; i < 100; ++i) {
+            QTRY_VERIFY_WITH_TIMEOUT(calls.at(i).isFinished(), 10000);
+            QCOMPARE(calls.at(i).result().type(), Message::Type::Answer);
+            QCOMPARE(calls.at(i).result().result().toInteger(), i);
+        }
+    }
+
+    holdAll = true;
+    {
+        Client client;
+        client.connectToServer(server.webSocketUrl());
+        QVERIFY(client.waitForConnected(5000));
+        for (int i = 0; i < 20; ++i)
+            client.call(QStringLiteral("T"), QStringLiteral("m"), {i});
+        QTRY_COMPARE(held.size(), 20);
+    }
+    QTRY_COMPARE(server.connectionCount(), 0);
+    for (const Responder &responder : std::as_const(held))
+        pool.start([responder] { responder.sendAnswer(1); });
+    pool.waitForDone();
+    QTest::qWait(50);
 }
 
 QTEST_MAIN(tst_TransportClient)

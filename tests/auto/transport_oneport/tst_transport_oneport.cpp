@@ -23,6 +23,8 @@ private Q_SLOTS:
     void unknownRouteAndWrongMethod();
     void rawKeepAliveAndPipelining();
     void pipelinedAnswersStayInOrder();
+    void upgradeAfterPipelinedRequests_data();
+    void upgradeAfterPipelinedRequests();
     void httpAndWebSocketsAtOnce();
     void rpcOverHttp();
     void rpcOverHttpErrors();
@@ -206,6 +208,90 @@ void tst_TransportOnePort::pipelinedAnswersStayInOrder()
     QCOMPARE(replies.at(0).body, QByteArray("slow 300"));
     QCOMPARE(replies.at(1).body, QByteArray("slow 100"));
     QCOMPARE(replies.at(2).body, QByteArray("hello\n"));
+}
+
+// A WebSocket frame from a client (masked), written by hand.
+static QByteArray clientFrame(quint8 opcode, const QByteArray &payload)
+{
+    QByteArray frame(1, char(0x80 | opcode));
+    if (payload.size() < 126) {
+        frame += char(0x80 | payload.size());
+    } else {
+        frame += char(0x80 | 126);
+        frame += char(payload.size() >> 8);
+        frame += char(payload.size() & 0xff);
+    }
+    const QByteArray mask("\x12\x34\x56\x78", 4);
+    frame += mask;
+    for (qsizetype i = 0; i < payload.size(); ++i)
+        frame += char(payload.at(i) ^ mask.at(i % 4));
+    return frame;
+}
+
+// Takes one unmasked server frame (payload < 64 KiB) off the front of buffer.
+static bool takeServerFrame(QByteArray &buffer, quint8 *opcode, QByteArray *payload)
+{
+    if (buffer.size() < 2)
+        return false;
+    qsizetype length = quint8(buffer.at(1)) & 0x7f;
+    qsizetype offset = 2;
+    if (length == 126) {
+        if (buffer.size() < 4)
+            return false;
+        length = (qsizetype(quint8(buffer.at(2))) << 8) | quint8(buffer.at(3));
+        offset = 4;
+    }
+    if (buffer.size() < offset + length)
+        return false;
+    *opcode = quint8(buffer.at(0)) & 0x0f;
+    *payload = buffer.mid(offset, length);
+    buffer.remove(0, offset + length);
+    return true;
+}
+
+void tst_TransportOnePort::upgradeAfterPipelinedRequests_data()
+{
+    QTest::addColumn<QByteArray>("before");
+    QTest::newRow("upgrade-alone") << QByteArray();
+    QTest::newRow("after-one") << QByteArray("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+    QTest::newRow("after-two") << QByteArray("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                                            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc");
+}
+
+void tst_TransportOnePort::upgradeAfterPipelinedRequests()
+{
+    QFETCH(QByteArray, before);
+    // Two plain requests and an upgrade in one write, on one keep-alive connection: the
+    // responses come in order, then the same socket speaks WebSocket.
+    RawHttp http;
+    QVERIFY(http.connectTo(m_server->serverPort()));
+    http.send(before + RawHttp::upgradeRequest(JsonSubprotocol));
+    const int expected = before.count("HTTP/1.1") + 1;
+    const QList<HttpReply> replies = http.waitForReplies(expected);
+    QCOMPARE(replies.size(), expected);
+    if (expected > 1)
+        QCOMPARE(replies.at(0).body, QByteArray("hello\n"));
+    if (expected > 2)
+        QCOMPARE(replies.at(1).body, QByteArray("abc"));
+    QCOMPARE(replies.last().status, 101);
+    QCOMPARE(replies.last().header("sec-websocket-protocol"), QByteArray(JsonSubprotocol));
+    QTRY_COMPARE(m_server->connectionCount(), 1);
+
+    const QByteArray request = MessageCodec::json()->encode(Message::request(5, QStringLiteral("Calc"), QStringLiteral("add"), {40, 2}));
+    http.send(clientFrame(0x1, request));
+    quint8 opcode = 0;
+    QByteArray payload;
+    QVERIFY(QTest::qWaitFor([&] { return takeServerFrame(http.buffer, &opcode, &payload); }, 5000));
+    QCOMPARE(opcode, quint8(0x1));
+    QCOMPARE(MessageCodec::json()->decode(payload), Message::answer(5, 42));
+
+    // A close frame from the client is answered with one carrying the same code.
+    http.send(clientFrame(0x8, QByteArray("\x03\xe8", 2) + "done"));
+    QVERIFY(QTest::qWaitFor([&] { return takeServerFrame(http.buffer, &opcode, &payload); }, 5000));
+    QCOMPARE(opcode, quint8(0x8));
+    QCOMPARE(payload.left(2), QByteArray("\x03\xe8", 2));
+    QVERIFY(http.waitForDisconnected());
+    QTRY_COMPARE(m_server->connectionCount(), 0);
 }
 
 void tst_TransportOnePort::httpAndWebSocketsAtOnce()

@@ -525,13 +525,13 @@ void tst_TransportSecurity::tlsHttp()
     raw.write("GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\n");
     QByteArray buffer;
     QList<HttpReply> replies;
-    QTRY_VERIFY_WITH_TIMEOUT(([&] {
+    QVERIFY(QTest::qWaitFor([&] {
         buffer += raw.readAll();
         HttpReply r;
         while (takeHttpReply(buffer, &r))
             replies.append(r);
         return replies.size() == 2;
-    }()), 10000);
+    }, 10000));
     QCOMPARE(replies.at(0).status, 200);
     QCOMPARE(replies.at(1).status, 404);
 }
