@@ -1,0 +1,175 @@
+// longwork-server: serves the LongWork interface (apps/longwork/core/longworkcontracts.h) on
+// one port. Each work runs on a worker thread for --work-ms (+-20 %), then calls its client
+// back over the same WebSocket: workFinished, or workFailed for --failure-rate of them.
+
+#include "appoptions.h"
+#include "longworkcontracts.h"
+#include "longworklogging.h"
+#include "longworkservice.h"
+
+#include <Burrow/server.h>
+#include <Burrow/serviceregistry.h>
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+#include <QtCore/QPointer>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
+
+#include <cstdio>
+
+#ifdef Q_OS_UNIX
+#  include <csignal>
+#  include <sys/socket.h>
+#  include <unistd.h>
+#endif
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+int fail(const QString &message)
+{
+    std::fprintf(stderr, "longwork-server: %s\n", qPrintable(message));
+    return 2;
+}
+
+QHostAddress listenAddress(const QString &host)
+{
+    if (host == u"localhost")
+        return QHostAddress(QHostAddress::LocalHost);
+    if (host == u"any" || host == u"*")
+        return QHostAddress(QHostAddress::Any);
+    return QHostAddress(host);
+}
+
+#ifdef Q_OS_UNIX
+int signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto written = ::write(signalPipe[1], &byte, 1);
+}
+
+// SIGINT and SIGTERM quit the event loop, so that running works are told the server stops.
+void quitOnSignals(QCoreApplication *app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
+        return;
+    auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, app);
+    QObject::connect(notifier, &QSocketNotifier::activated, app, [notifier] {
+        char byte;
+        [[maybe_unused]] const auto got = ::read(signalPipe[0], &byte, 1);
+        notifier->setEnabled(false);
+        qCInfo(lcLongWorkServer) << "stopping on signal";
+        QCoreApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
+#endif
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    if (qEnvironmentVariableIsEmpty("QT_MESSAGE_PATTERN"))
+        qSetMessagePattern(u"%{time hh:mm:ss.zzz} %{category}: %{message}"_s);
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"longwork-server"_s);
+    QCoreApplication::setApplicationVersion(u"0.1"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"Runs long works for longwork-client: each work runs on a worker thread, then the server calls its "
+        "client back (workFinished or workFailed) over the same WebSocket."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    AppOptions options(AppOptions::Side::Server, 8871);
+    options.addTo(parser);
+    parser.addOption({u"work-ms"_s, u"Mean duration of a work in milliseconds (default 5000; +-20 %)."_s, u"ms"_s});
+    parser.addOption({u"failure-rate"_s, u"Share of works that fail, from 0 to 1 (default 0.2)."_s, u"rate"_s});
+    parser.addOption({u"seed"_s, u"Seed of the random durations and failures: the n-th work started always "
+                                 "behaves the same (default: random)."_s, u"number"_s});
+    parser.process(app);
+
+    QString error;
+    if (!options.read(parser, &error))
+        return fail(error);
+    LongWorkSettings settings;
+    if (parser.isSet(u"work-ms"_s)) {
+        bool ok = false;
+        const int milliseconds = parser.value(u"work-ms"_s).toInt(&ok);
+        if (!ok || milliseconds < 0)
+            return fail(u"--work-ms must be a number of milliseconds, 0 or more"_s);
+        settings.setMeanDuration(milliseconds);
+    }
+    if (parser.isSet(u"failure-rate"_s)) {
+        bool ok = false;
+        const double rate = parser.value(u"failure-rate"_s).toDouble(&ok);
+        if (!ok || rate < 0.0 || rate > 1.0)
+            return fail(u"--failure-rate must be a number from 0 to 1"_s);
+        settings.setFailureRate(rate);
+    }
+    if (parser.isSet(u"seed"_s)) {
+        bool ok = false;
+        const quint32 seed = parser.value(u"seed"_s).toUInt(&ok);
+        if (!ok)
+            return fail(u"--seed must be a non-negative 32-bit number"_s);
+        settings.setSeed(seed);
+    }
+    const Burrow::ServerSettings serverSettings = options.serverSettings(&error);
+    if (!error.isEmpty())
+        return fail(error);
+    const QHostAddress address = listenAddress(options.host());
+    if (address.isNull())
+        return fail(u"--host must be an IP address, localhost or any, not \"%1\""_s.arg(options.host()));
+
+    Burrow::Server server;
+    server.setSettings(serverSettings);
+    Burrow::ServiceRegistry registry;
+    // Shared, as in the reference: one service for every client, counting all their works.
+    // Its parent keeps it out of the registry's hands, so that main() can stop it first.
+    QPointer<LongWorkService> service = new LongWorkService(settings, &app);
+    registry.registerService<ILongWorkService>([service] { return service.data(); },
+                                               Burrow::Lifetime::Shared, Burrow::Execution::InstanceThread);
+    registry.attach(&server);
+    QObject::connect(&server, &Burrow::Server::newConnection, &app, [](Burrow::Connection *connection) {
+        qCInfo(lcLongWorkServer).noquote() << "client" << connection->id() << "connected from"
+                                           << connection->peerAddress().toString() + u':' + QString::number(connection->peerPort());
+    });
+    QObject::connect(&server, &Burrow::Server::connectionClosed, &app, [](Burrow::Connection *connection) {
+        qCInfo(lcLongWorkServer).noquote() << "client" << connection->id() << "disconnected";
+    });
+    QObject::connect(&server, &Burrow::Server::upgradeRefused, &app,
+                     [](const QHostAddress &peer, int status, const QString &reason) {
+                         qCWarning(lcLongWorkServer).noquote() << "refused" << peer.toString() << status << reason;
+                     });
+
+    if (!server.listen(address, options.port()))
+        return fail(u"cannot listen on %1:%2: %3"_s.arg(options.host()).arg(options.port()).arg(server.errorString()));
+    std::printf("longwork-server listening on %s\n", qPrintable(server.webSocketUrl().toString()));
+    std::fflush(stdout);
+    qCInfo(lcLongWorkServer).noquote() << "works take" << settings.meanDuration() << "ms +-20 %, failure rate"
+                                       << settings.failureRate()
+                                       << (settings.seed() ? u"seed %1"_s.arg(*settings.seed()) : u"random"_s);
+
+#ifdef Q_OS_UNIX
+    quitOnSignals(&app);
+#endif
+    const int result = QCoreApplication::exec();
+
+    // Running works fail with "the server is shutting down"; give those notifications a moment
+    // to leave before the connections close.
+    server.close();
+    service->stop();
+    QTimer::singleShot(200, &app, &QCoreApplication::quit);
+    QCoreApplication::exec();
+    qCInfo(lcLongWorkServer) << "stopped after" << service->totalWorkCount() << "works";
+    return result;
+}
