@@ -24,6 +24,7 @@ struct Options
     int warmupMs = 300;       // traffic before the window, not counted
     int runs = 3;             // best of this many runs, scenario and baseline interleaved
     int fanoutReplicas = 1000;
+    int fanoutBurst = 0;       // signals per burst in the fan-out measures; 0: about 100,000 deliveries
     QRegularExpression filter; // on measurement names; a match pulls in its baseline
     bool list = false;
     bool jsonOnly = false;

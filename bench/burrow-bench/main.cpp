@@ -17,6 +17,7 @@
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
+#include <QtCore/QFile>
 #include <QtCore/QHash>
 #include <QtCore/QSet>
 
@@ -57,6 +58,15 @@ QByteArray jsonNumber(double value, int decimals)
     return QByteArray::number(value, 'f', decimals);
 }
 
+// The 1-minute load average: the machines are shared, so each line says how busy it was.
+double loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    if (!file.open(QIODevice::ReadOnly))
+        return NAN;
+    return file.readLine().split(' ').value(0).toDouble();
+}
+
 void raiseFileLimit()
 {
     rlimit limit{};
@@ -92,11 +102,12 @@ int main(int argc, char **argv)
     const QCommandLineOption filterOption(QStringLiteral("filter"), QStringLiteral("Only measurements whose name matches (their baselines come along)."), QStringLiteral("regex"));
     const QCommandLineOption listOption(QStringLiteral("list"), QStringLiteral("List the measurements and exit."));
     const QCommandLineOption jsonOnlyOption(QStringLiteral("json-only"), QStringLiteral("Print only the JSON lines (nothing on stderr but errors)."));
+    const QCommandLineOption fanoutBurstOption(QStringLiteral("fanout-burst"), QStringLiteral("Signals per burst in the fan-out measures (default: about 100,000 deliveries per burst, 4 bursts in flight)."), QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption noBaselinesOption(QStringLiteral("no-baselines"), QStringLiteral("Run only the measures matching --filter, not their baselines (for profiling)."));
     const QCommandLineOption fanoutOption(QStringLiteral("fanout-replicas"), QStringLiteral("Replicas/subscribers of the fan-out measures (default 1000)."), QStringLiteral("n"), QStringLiteral("1000"));
     const QCommandLineOption connectOption(QStringLiteral("connect"), QStringLiteral("Use the server of this kind already listening on 127.0.0.1:port (repeatable; for profiling a server under valgrind)."), QStringLiteral("kind=port"));
     const QCommandLineOption serveOption(QStringLiteral("serve"), QStringLiteral("Internal: run the server of this kind."), QStringLiteral("kind"));
-    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, noBaselinesOption, connectOption, serveOption});
+    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, fanoutBurstOption, noBaselinesOption, connectOption, serveOption});
     parser.process(app);
 
     Options &o = options();
@@ -107,6 +118,7 @@ int main(int argc, char **argv)
     o.jsonOnly = parser.isSet(jsonOnlyOption);
     o.noBaselines = parser.isSet(noBaselinesOption);
     o.fanoutReplicas = std::max(1, parser.value(fanoutOption).toInt());
+    o.fanoutBurst = std::max(0, parser.value(fanoutBurstOption).toInt());
     if (o.fanoutReplicas > maxReplicasForFileLimit()) {
         o.fanoutReplicas = maxReplicasForFileLimit();
         note(QStringLiteral("fan-out limited to %1 replicas by the open-file limit").arg(o.fanoutReplicas));
@@ -182,7 +194,8 @@ int main(int argc, char **argv)
     bool anyFailure = false;
 
     for (const Group &group : selected) {
-        note(QStringLiteral("== %1").arg(group.title));
+        const double loadBefore = loadAverage();
+        note(QStringLiteral("== %1 (load average %2)").arg(group.title).arg(loadBefore));
         QHash<QString, Outcome> outcomes;
         QSet<QString> usable;
         for (const Measure &m : group.measures) {
@@ -217,6 +230,7 @@ int main(int argc, char **argv)
                 m.tearDown();
         }
 
+        const double loadAfter = loadAverage();
         for (const Measure &m : group.measures) {
             const Outcome outcome = outcomes.value(m.name);
             if (!outcome.ok)
@@ -251,6 +265,7 @@ int main(int argc, char **argv)
             }
             if (!outcome.ok)
                 line += ",\"error\":" + jsonString(outcome.error);
+            line += ",\"load_avg\":[" + jsonNumber(loadBefore, 2) + "," + jsonNumber(loadAfter, 2) + "]";
             line += ",\"duration_ms\":" + QByteArray::number(o.durationMs) + ",\"best_of\":" + QByteArray::number(o.runs) + "}";
             std::printf("%s\n", line.constData());
             std::fflush(stdout);

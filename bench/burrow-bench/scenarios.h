@@ -24,7 +24,9 @@ QString sizeLabel(int bytes);
 // process, source in the "qtro" server process: "qtro_call_seq" / "qtro_call_pipe<inFlight>".
 Measure qtroCallMeasure(int inFlight);
 // The source emits tick(int) in bursts to `replicas` replicas (one QRemoteObjectNode and TCP
-// connection each) in this process: "qtro_fanout_<replicas>", metric deliveries_per_s.
+// connection each) in this process: "qtro_fanout_<replicas>", metric deliveries_per_s. Bursts of
+// about 100,000 deliveries (--fanout-burst), 4 in flight: a new one is asked for (a void slot
+// call on replica 0) each time one has been delivered to every replica.
 Measure qtroFanoutMeasure(int replicas);
 
 } // namespace BurrowBench
