@@ -70,13 +70,17 @@ void ServerPrivate::onPendingConnections()
         if (openConnectionCount() >= settings.maxConnections()) {
             qCWarning(lcTransport) << "refusing connection from" << socket->peerAddress()
                                    << ": at the limit of" << settings.maxConnections() << "connections";
-            const QByteArray body = "server at capacity: too many connections\n";
-            socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                          "Connection: close\r\nRetry-After: 1\r\nContent-Length: "
-                          + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-            socket->disconnectFromHost();
-            QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            QTimer::singleShot(5000, socket, &QObject::deleteLater);
+            // As an upgrade refusal (docs/PROTOCOL.md, section 2): the reason on the status line
+            // (all that Qt's WebSocket client reports) and in Burrow-Error. HttpConnection's
+            // lingering close keeps the request the peer is still sending from turning the
+            // answer into a reset.
+            const QString reason = QStringLiteral("server at capacity: %1 connections").arg(settings.maxConnections());
+            HttpResponse response = HttpResponse::error(503, reason);
+            response.setHeader("Retry-After", "1");
+            response.setHeader("Burrow-Error", reason.toUtf8());
+            auto *refused = new HttpConnection(socket, HttpConnection::Limits(), this);
+            QObject::connect(refused, &HttpConnection::finished, refused, &QObject::deleteLater);
+            refused->respondAndClose(response, reason.toUtf8());
             continue;
         }
         HttpConnection::Limits limits;
