@@ -28,6 +28,8 @@ private Q_SLOTS:
     void maxConnectionsWebSocket();
     void maxConnectionsHttp();
     void failedHandshakesFreeTheirPlace();
+    void httpSizeLimits();
+    void httpTimeouts();
     void slowConsumerClosed();
 
 private:
@@ -281,6 +283,8 @@ void tst_TransportLimits::maxConnectionsWebSocket()
         QVERIFY(!third.waitForConnected(5000));
         QCOMPARE(third.error(), ErrorCode::Unavailable);
         QVERIFY2(third.errorString().contains(QLatin1String("503")), qPrintable(third.errorString()));
+        // docs/PROTOCOL.md section 2: the reason is on the status line, which is all Qt shows.
+        QVERIFY2(third.errorString().contains(QLatin1String("capacity")), qPrintable(third.errorString()));
 
         RawHttp raw;
         QVERIFY(raw.connectTo(m_server->serverPort()));
@@ -289,6 +293,8 @@ void tst_TransportLimits::maxConnectionsWebSocket()
         QCOMPARE(reply.status, 503);
         QCOMPARE(reply.header("retry-after"), QByteArray("1"));
         QVERIFY2(reply.body.contains("capacity"), reply.body.constData());
+        QVERIFY2(reply.reason.contains("capacity"), reply.statusLine.constData());
+        QVERIFY2(reply.header("burrow-error").contains("capacity"), reply.statusLine.constData());
         QVERIFY(raw.waitForDisconnected());
     }
     QCOMPARE(m_server->connectionCount(), 2);
@@ -380,6 +386,82 @@ void tst_TransportLimits::failedHandshakesFreeTheirPlace()
     second.connectToServer(m_server->webSocketUrl());
     QVERIFY2(second.waitForConnected(5000), qPrintable(second.errorString()));
     QCOMPARE(m_server->connectionCount(), 2);
+}
+
+void tst_TransportLimits::httpSizeLimits()
+{
+    // ServerSettings' HTTP limits reach the HTTP side of the port.
+    ServerSettings settings;
+    settings.setMaxHttpHeaderSize(2048);
+    settings.setMaxHttpBodySize(1000);
+    startServer(settings);
+    m_server->addRoute("POST", QStringLiteral("/upload"), [](const HttpRequest &request, const HttpResponder &responder) {
+        responder.respond(HttpResponse(200, QByteArray::number(request.body().size())));
+    });
+    RawHttp ok;
+    QVERIFY(ok.connectTo(m_server->serverPort()));
+    ok.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + QByteArray(1000, 'b'));
+    QCOMPARE(ok.waitForReply().body, QByteArray("1000"));
+
+    RawHttp body;
+    QVERIFY(body.connectTo(m_server->serverPort()));
+    body.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n");
+    QCOMPARE(body.waitForReply().status, 413);
+    QVERIFY(body.waitForDisconnected());
+
+    RawHttp rpc; // also for RPC calls
+    QVERIFY(rpc.connectTo(m_server->serverPort()));
+    rpc.send("POST /rpc/T/size HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+    QCOMPARE(rpc.waitForReply().status, 413);
+
+    RawHttp head;
+    QVERIFY(head.connectTo(m_server->serverPort()));
+    head.send("GET /upload HTTP/1.1\r\nHost: x\r\nX-Filler: " + QByteArray(4096, 'h') + "\r\n\r\n");
+    QCOMPARE(head.waitForReply().status, 431);
+    QCOMPARE(m_handlerCalls, 0);
+}
+
+void tst_TransportLimits::httpTimeouts()
+{
+    ServerSettings settings;
+    settings.setHandshakeTimeout(400);
+    settings.setHttpKeepAliveTimeout(400);
+    startServer(settings);
+    m_server->addRoute("GET", QStringLiteral("/ok"), [](const HttpRequest &, const HttpResponder &responder) {
+        responder.respond(HttpResponse(200, "ok"));
+    });
+
+    // Silent after connecting: closed without an answer.
+    RawHttp silent;
+    QVERIFY(silent.connectTo(m_server->serverPort()));
+    QElapsedTimer timer;
+    timer.start();
+    QVERIFY(silent.waitForDisconnected(400 + 3000));
+    qInfo("silent connection closed after %lld ms", timer.elapsed());
+    QVERIFY(silent.buffer.isEmpty());
+
+    // Half a request head: 408.
+    RawHttp partial;
+    QVERIFY(partial.connectTo(m_server->serverPort()));
+    partial.send("GET /ok HTTP/1.1\r\nHo");
+    QCOMPARE(partial.waitForReply(400 + 3000).status, 408);
+
+    // Idle keep-alive: closed after the keep-alive timeout.
+    RawHttp idle;
+    QVERIFY(idle.connectTo(m_server->serverPort()));
+    idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+    QCOMPARE(idle.waitForReply().status, 200);
+    timer.restart();
+    QVERIFY(idle.waitForDisconnected(400 + 3000));
+    qInfo("idle keep-alive connection closed after %lld ms", timer.elapsed());
+    QVERIFY(timer.elapsed() >= 300);
+
+    // None of this applies to an open WebSocket.
+    Client client;
+    client.connectToServer(m_server->webSocketUrl());
+    QVERIFY(client.waitForConnected(5000));
+    QTest::qWait(1000);
+    QCOMPARE(client.state(), Client::State::Connected);
 }
 
 void tst_TransportLimits::slowConsumerClosed()
