@@ -9,7 +9,8 @@
 //   bit 2  set an upgrade handler (WebSocket upgrades stop the parser)
 //   bit 3  the upgrade handler refuses (respondAndClose) instead of taking the socket
 //   bit 4  the peer half-closes its side after sending everything
-//   bits 5-7  the stream arrives in chunks of 1, 3, 16, 61, 256, 1024 bytes or all at once (0, 7)
+//   bits 5-7  the stream arrives in chunks of 1, 3, 16, 61, 256, 1024 bytes or all at once (0, 7);
+//             at least 1/64 of the stream each, so that an input costs at most ~64 rounds
 //
 // Each input gets a fresh connected socket pair (AF_UNIX socketpair(), wrapped in a QTcpSocket
 // with setSocketDescriptor()) and a fresh HttpConnection, driven synchronously: write a chunk
@@ -117,8 +118,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     qsizetype chunk = chunkSizes[options >> 5];
     const char *stream = reinterpret_cast<const char *>(data + 1);
     const qsizetype streamSize = qsizetype(size - 1);
-    if (chunk == 0 || (chunk == 1 && streamSize > 2048))
+    if (chunk == 0)
         chunk = std::max<qsizetype>(streamSize, 1);
+    chunk = std::max(chunk, streamSize / 64); // at most ~64 rounds of syscalls per input
 
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
@@ -199,13 +201,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     connection->start();
     qsizetype fed = 0;
     bool peerClosed = false;
+    int stalled = 0;
     for (int round = 0; round < 100000; ++round) {
         bool progress = false;
         if (fed < streamSize) {
-            const ssize_t n = ::write(peer, stream + fed, size_t(std::min(chunk, streamSize - fed)));
+            // send(MSG_NOSIGNAL): the connection may have closed its end (no SIGPIPE then).
+            const ssize_t n = ::send(peer, stream + fed, size_t(std::min(chunk, streamSize - fed)), MSG_NOSIGNAL);
             if (n > 0) {
                 fed += n;
                 progress = true;
+            } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                fed = streamSize; // closed: nothing more can be sent
             }
         } else if (halfClose && !peerClosed) {
             ::shutdown(peer, SHUT_WR);
@@ -237,15 +243,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (s && s->bytesToWrite() > 0) {
             s->flush();
             progress = true;
+            drain(peer, output); // (only then: a read() per round would double the cost)
         }
-        const qsizetype had = output.size();
-        drain(peer, output);
-        if (output.size() != had)
-            progress = true;
-        if (!progress && fed >= streamSize)
+        stalled = progress ? 0 : stalled + 1;
+        // Done when everything was sent and nothing moves; or when nothing moves for a while
+        // although bytes are left (the socket was handed off or nobody reads it any more).
+        if ((!progress && fed >= streamSize) || stalled > 3)
             break;
     }
     QCoreApplication::sendPostedEvents();
+    drain(peer, output);
 
     if (connection->requestCount() != dispatched)
         fail("requestCount() does not match the requests dispatched");

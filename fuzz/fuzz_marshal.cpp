@@ -6,7 +6,8 @@
 // again must succeed and encode to the same CBOR (differential, __builtin_trap on mismatch);
 // for types without floating point the two decoded values must also compare equal. A target
 // that refuses must give an error string and leave *out unchanged. The typed front end
-// (fromCbor<T>) must agree with the runtime one. See docs/RELIABILITY-fuzzing.md.
+// (fromCbor<T>) must agree with the runtime one, and the value must also survive the trip through
+// JSON text that the JSON codec gives it. See docs/RELIABILITY-fuzzing.md.
 
 #include "fuzzcommon.h"
 
@@ -16,6 +17,8 @@
 #include <QtCore/QCborMap>
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
 #include <QtCore/QList>
 #include <QtCore/QMetaType>
 #include <QtCore/QObject>
@@ -136,6 +139,24 @@ void checkTarget(const QCborValue &value, bool comparable = true)
         fail("decoded value changed through encode/decode",
              QByteArray(type.name()) + "\ninput: " + hex(value) + "\nencoded: " + hex(encoded));
     }
+    // value -> CBOR -> JSON text -> CBOR -> value (what the JSON codec does to an argument) must
+    // give the value back too; marshal.h lists the exceptions (floating point, QVariant targets),
+    // which `comparable` already leaves out.
+    if (comparable && !std::is_same_v<T, QVariant>) {
+        const QByteArray text = QJsonDocument(QJsonArray{encoded.toJsonValue()}).toJson(QJsonDocument::Compact);
+        const QCborValue fromJson = QCborValue::fromJsonValue(QJsonDocument::fromJson(text).array().at(0));
+        QVariant overJson;
+        QString jsonError;
+        if (!Burrow::variantFromCbor(fromJson, type, &overJson, &jsonError)) {
+            fail("a value does not come back over JSON",
+                 QByteArray(type.name()) + ": " + jsonError.toUtf8() + "\ninput: " + hex(value) + "\njson: " + text);
+        }
+        if (!(overJson == out)) {
+            fail("a value changes over JSON",
+                 QByteArray(type.name()) + "\ninput: " + hex(value) + "\njson: " + text);
+        }
+    }
+
     // The raw-storage API must give the same as the QVariant one.
     T raw{};
     if (!Burrow::valueFromCbor(encoded, type, &raw, nullptr))

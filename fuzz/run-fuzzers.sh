@@ -104,8 +104,8 @@ printf '\n%-20s %8s %12s %10s %7s  %s\n' target seconds executions exec/s corpus
 for target in "${targets[@]}"; do
     log=$work/$target.log
     status=$(cat "$work/$target.status" 2>/dev/null || echo 99)
-    runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-    speed=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
+    speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
     corpus=$(find "$work/corpus/$target" -type f | wc -l)
     result=ok
     if [[ "$status" != 0 ]]; then
