@@ -59,9 +59,24 @@ ProbeService::ProbeService() : m_number(++created)
     ++alive;
 }
 
+namespace {
+QMutex destructionMutex;
+QStringList lastReleased;
+} // namespace
+
 ProbeService::~ProbeService()
 {
+    {
+        QMutexLocker locker(&destructionMutex);
+        lastReleased = releasedInterfaces();
+    }
     --alive;
+}
+
+QStringList ProbeService::releasedAtDestruction()
+{
+    QMutexLocker locker(&destructionMutex);
+    return lastReleased;
 }
 
 void ProbeService::resetCounters()
@@ -70,6 +85,8 @@ void ProbeService::resetCounters()
     alive = 0;
     active = 0;
     maxActive = 0;
+    QMutexLocker locker(&destructionMutex);
+    lastReleased.clear();
 }
 
 QString ProbeService::threadName()

@@ -61,6 +61,8 @@ public:
     static std::atomic<int> active;
     static std::atomic<int> maxActive;
     static void resetCounters();
+    // What the last destroyed instance had been told by callbackReleased().
+    static QStringList releasedAtDestruction();
 
     int instanceNumber() override { return m_number; }
     QString threadName() override;
