@@ -101,7 +101,7 @@ public:
 class OrmDatabasePrivate
 {
 public:
-    explicit OrmDatabasePrivate(OrmDatabase *q) : q(q) {}
+    explicit OrmDatabasePrivate(OrmDatabase *publicObject) : q(publicObject) {}
     static OrmDatabasePrivate *get(OrmDatabase *database) { return database->d.get(); }
 
     OrmDatabase *q;
@@ -172,7 +172,7 @@ public:
     // Converts a row's values to stored form: data columns in order, defaults for missing
     // ones. strict: unknown columns are an error (otherwise ignored). *id gets "id" if present.
     bool storedFromRow(const Table *table, const QCborMap &row, bool strict, QList<QVariant> *values,
-                       qint64 *id, QList<int> *presentColumns, QString *errorString) const;
+                       qint64 *id, QList<int> *presentColumns, QString *why) const;
 
     // Runs a batch as one transaction; the versions it stamped go to *first / *last.
     bool execute(BatchData &batch, qint64 *first, qint64 *last);

@@ -130,7 +130,7 @@ bool OrmDatabasePrivate::queueRemove(BatchData &batch, Table *table, qint64 id)
 
 bool OrmDatabasePrivate::storedFromRow(const Table *table, const QCborMap &row, bool strict,
                                        QList<QVariant> *values, qint64 *id,
-                                       QList<int> *presentColumns, QString *errorString) const
+                                       QList<int> *presentColumns, QString *why) const
 {
     const TableSchema &schema = table->schema;
     const int dataOffset = schema.isVersioned() ? 2 : 1; // data columns follow id (and version)
@@ -141,7 +141,7 @@ bool OrmDatabasePrivate::storedFromRow(const Table *table, const QCborMap &row, 
     const qsizetype base = values->size() - (presentColumns ? 0 : schema.dataColumns.size());
     for (auto it = row.cbegin(); it != row.cend(); ++it) {
         if (!it.key().isString()) {
-            *errorString = QStringLiteral("%1: column names must be strings").arg(table->name());
+            *why = QStringLiteral("%1: column names must be strings").arg(table->name());
             return false;
         }
         const QString name = it.key().toString();
@@ -149,7 +149,7 @@ bool OrmDatabasePrivate::storedFromRow(const Table *table, const QCborMap &row, 
         if (column < 0) {
             if (!strict)
                 continue;
-            *errorString = QStringLiteral("table %1 has no column \"%2\"").arg(table->name(), name);
+            *why = QStringLiteral("table %1 has no column \"%2\"").arg(table->name(), name);
             return false;
         }
         const QCborValue value = it.value();
@@ -160,11 +160,11 @@ bool OrmDatabasePrivate::storedFromRow(const Table *table, const QCborMap &row, 
             } else if (value.isDouble() && value.toDouble() == double(qint64(value.toDouble()))) {
                 rowId = qint64(value.toDouble());
             } else if (!value.isNull() && !value.isUndefined()) {
-                *errorString = QStringLiteral("%1.id: expected an integer").arg(table->name());
+                *why = QStringLiteral("%1.id: expected an integer").arg(table->name());
                 return false;
             }
             if (rowId < 0) {
-                *errorString = QStringLiteral("%1.id: negative id %2").arg(table->name()).arg(rowId);
+                *why = QStringLiteral("%1.id: negative id %2").arg(table->name()).arg(rowId);
                 return false;
             }
             if (id)
@@ -174,9 +174,9 @@ bool OrmDatabasePrivate::storedFromRow(const Table *table, const QCborMap &row, 
         if (column == schema.versionColumn)
             continue; // stamped by the database (or taken from the change)
         QVariant stored;
-        QString why;
-        if (!schema.columns.at(column).storedFromCbor(value, &stored, &why)) {
-            *errorString = QStringLiteral("%1.%2: %3").arg(table->name(), name, why);
+        QString reason;
+        if (!schema.columns.at(column).storedFromCbor(value, &stored, &reason)) {
+            *why = QStringLiteral("%1.%2: %3").arg(table->name(), name, reason);
             return false;
         }
         if (presentColumns) {
