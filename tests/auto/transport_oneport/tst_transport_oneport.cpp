@@ -29,6 +29,7 @@ private Q_SLOTS:
     void rpcOverHttp();
     void rpcOverHttpErrors();
     void clientInHttpMode();
+    void urlsAndBusyPort();
 
 private:
     QNetworkReply *waitFor(QNetworkReply *reply);
@@ -472,6 +473,31 @@ void tst_TransportOnePort::clientInHttpMode()
     ws.connectToServer(m_server->webSocketUrl());
     QVERIFY(ws.waitForConnected(5000));
     QCOMPARE(ws.callAndWait(QStringLiteral("Calc"), QStringLiteral("add"), {20, 22}).result().toInteger(), 42);
+}
+
+void tst_TransportOnePort::urlsAndBusyPort()
+{
+    const quint16 port = m_server->serverPort();
+    QVERIFY(m_server->isListening());
+    QCOMPARE(m_server->serverAddress(), QHostAddress(QHostAddress::LocalHost));
+    QCOMPARE(m_server->webSocketUrl(), QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
+    QCOMPARE(m_server->httpUrl(), QUrl(QStringLiteral("http://127.0.0.1:%1/").arg(port)));
+
+    Server second;
+    QVERIFY(!second.listen(QHostAddress::LocalHost, port));
+    QVERIFY(!second.isListening());
+    QVERIFY(!second.errorString().isEmpty());
+    QCOMPARE(second.serverPort(), quint16(0));
+
+    // Closing stops the listening; listening again on the same port works.
+    m_server->close();
+    QVERIFY(!m_server->isListening());
+    RawHttp refused;
+    refused.socket.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(QTest::qWaitFor([&] { return refused.socket.state() == QAbstractSocket::UnconnectedState; }, 5000));
+    QVERIFY2(m_server->listen(QHostAddress::LocalHost, port), qPrintable(m_server->errorString()));
+    QNetworkReply *get = waitFor(m_network->get(QNetworkRequest(at(*m_server, QStringLiteral("/hello")))));
+    QCOMPARE(get->readAll(), QByteArray("hello\n"));
 }
 
 QTEST_MAIN(tst_TransportOnePort)

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void tlsWebSocket();
     void tlsHttp();
     void tlsUntrustedCertificateRefused();
+    void tlsCertificateErrors();
 
 private:
     void startServer(const QByteArray &key);
@@ -561,6 +562,24 @@ void tst_TransportSecurity::tlsUntrustedCertificateRefused()
     plain.connectToServer(url);
     QVERIFY(!plain.waitForConnected(10000));
     QCOMPARE(server.connectionCount(), 0);
+}
+
+void tst_TransportSecurity::tlsCertificateErrors()
+{
+    ServerSettings settings;
+    QString why;
+    QVERIFY(!settings.setTlsCertificate(QStringLiteral("/nonexistent/server.crt"), tlsFile("server.key"), &why));
+    QVERIFY2(why.contains(QLatin1String("/nonexistent/server.crt")), qPrintable(why));
+    QVERIFY(!settings.isTlsEnabled());
+    // The key where the certificate should be, and the other way round.
+    QVERIFY(!settings.setTlsCertificate(tlsFile("server.key"), tlsFile("server.key"), &why));
+    QVERIFY2(why.contains(QLatin1String("no PEM certificate")), qPrintable(why));
+    QVERIFY(!settings.setTlsCertificate(tlsFile("server.crt"), tlsFile("server.crt"), &why));
+    QVERIFY2(why.contains(QLatin1String("private key")), qPrintable(why));
+    QVERIFY(!settings.setTlsCertificate(tlsFile("server.crt"), QStringLiteral("/nonexistent/server.key"), &why));
+    QVERIFY(!settings.isTlsEnabled());
+    QVERIFY(settings.setTlsCertificate(tlsFile("server.crt"), tlsFile("server.key"), nullptr));
+    QVERIFY(settings.isTlsEnabled());
 }
 
 QTEST_MAIN(tst_TransportSecurity)
