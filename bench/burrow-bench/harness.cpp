@@ -3,6 +3,7 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QEventLoop>
+#include <QtCore/QFile>
 #include <QtCore/QHash>
 #include <QtCore/QMap>
 #include <QtCore/QProcess>
@@ -49,6 +50,7 @@ struct RunningServer
     QProcess *process = nullptr;
     quint16 port = 0;
 };
+qint64 lastServerPid = 0;
 QHash<QString, RunningServer> &runningServers()
 {
     static QHash<QString, RunningServer> servers;
@@ -99,13 +101,16 @@ int serveMain(const QString &kind)
 
 quint16 serverPort(const QString &kind, QString *error)
 {
+    lastServerPid = 0;
     if (const auto external = options().externalServers.constFind(kind); external != options().externalServers.constEnd())
         return *external;
     auto &servers = runningServers();
     const auto found = servers.constFind(kind);
     if (found != servers.constEnd()) {
-        if (found->process->state() == QProcess::Running)
+        if (found->process->state() == QProcess::Running) {
+            lastServerPid = found->process->processId();
             return found->port;
+        }
         *error = QStringLiteral("server \"%1\" exited (code %2)").arg(kind).arg(found->process->exitCode());
         return 0;
     }
@@ -136,8 +141,26 @@ quint16 serverPort(const QString &kind, QString *error)
         return 0;
     }
     servers.insert(kind, {process, port});
+    lastServerPid = process->processId();
     note(QStringLiteral("  [server %1 pid %2 on port %3]").arg(kind).arg(process->processId()).arg(port));
     return port;
+}
+
+qint64 currentServerPid()
+{
+    return lastServerPid;
+}
+
+qint64 mainThreadCpuNs(qint64 pid)
+{
+    if (pid < 0)
+        return -1;
+    QFile file(pid == 0 ? QStringLiteral("/proc/self/schedstat") : QStringLiteral("/proc/%1/schedstat").arg(pid));
+    if (!file.open(QIODevice::ReadOnly))
+        return -1;
+    bool ok = false;
+    const qint64 ns = file.readLine().split(' ').value(0).toLongLong(&ok);
+    return ok ? ns : -1;
 }
 
 void stopServers()
@@ -234,6 +257,8 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
     const qint64 warmupEnd = qint64(o.warmupMs) * 1000000;
     const qint64 duration = qint64(o.durationMs) * 1000000;
     qint64 t0 = 0, tEnd = 0, counted = 0, outstanding = 0, progress = 0;
+    const qint64 serverPid = currentServerPid() > 0 ? currentServerPid() : -1;
+    qint64 clientCpu0 = -1, clientCpu1 = -1, serverCpu0 = -1, serverCpu1 = -1;
     bool quitting = false;
     RunResult result;
     QEventLoop loop;
@@ -264,12 +289,16 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
                 if (now >= warmupEnd) {
                     phase = Phase::Measure;
                     t0 = now;
+                    clientCpu0 = mainThreadCpuNs(0);
+                    serverCpu0 = mainThreadCpuNs(serverPid);
                 }
             } else {
                 ++counted;
                 if (now - t0 >= duration) {
                     phase = Phase::Drain;
                     tEnd = now;
+                    clientCpu1 = mainThreadCpuNs(0);
+                    serverCpu1 = mainThreadCpuNs(serverPid);
                 }
             }
         }
@@ -318,6 +347,10 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
     }
     result.ok = true;
     result.value = double(counted) / (double(tEnd - t0) / 1e9);
+    if (clientCpu0 >= 0 && clientCpu1 >= 0)
+        result.clientCpuUs = double(clientCpu1 - clientCpu0) / 1000.0 / double(counted);
+    if (serverCpu0 >= 0 && serverCpu1 >= 0)
+        result.serverCpuUs = double(serverCpu1 - serverCpu0) / 1000.0 / double(counted);
     return result;
 }
 

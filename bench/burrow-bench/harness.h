@@ -53,7 +53,13 @@ QStringList serverKinds();
 // Child side: runs the server of that kind; returns the process exit code.
 int serveMain(const QString &kind);
 // Parent side: the port of the running server of that kind (started on first use), 0 on failure.
+// Also makes that server the one whose CPU time the next run records (see RunResult).
 quint16 serverPort(const QString &kind, QString *error);
+// CPU time used so far by the main thread of a process (0: this one), in ns, from
+// /proc/<pid>/schedstat; -1 when unknown (e.g. a --connect server).
+qint64 mainThreadCpuNs(qint64 pid);
+// The process id of the server last returned by serverPort(), 0 when unknown.
+qint64 currentServerPid();
 void stopServers();
 
 // --- Load ------------------------------------------------------------------------------------
@@ -81,6 +87,11 @@ struct RunResult
     bool ok = false;
     double value = 0;     // per second, over the measured window
     qint64 completions = 0; // all of them, warm-up and drain included (for profiling)
+    // CPU time per counted operation over the measured window, in microseconds, of this
+    // process's main thread and of the server's; NaN when unknown. Throughput on a busy machine
+    // depends on the CPU share the processes get; these depend much less on it.
+    double clientCpuUs = qQNaN();
+    double serverCpuUs = qQNaN();
     QString error;
 };
 

@@ -32,6 +32,8 @@ namespace {
 struct Outcome
 {
     QList<double> runs;
+    double clientCpuUs = NAN; // least CPU time per operation over the runs
+    double serverCpuUs = NAN;
     double best = 0;
     bool ok = false;
     QString error;
@@ -187,7 +189,7 @@ int main(int argc, char **argv)
     struct Row
     {
         QString name, metric, baseline;
-        double value = NAN, baselineValue = NAN, ratio = NAN, target = 0;
+        double value = NAN, baselineValue = NAN, ratio = NAN, target = 0, cpuRatio = NAN;
         bool met = false;
     };
     QList<Row> rows;
@@ -215,10 +217,15 @@ int main(int argc, char **argv)
                 Outcome &outcome = outcomes[m.name];
                 if (result.ok) {
                     outcome.runs.append(result.value);
+                    if (std::isfinite(result.clientCpuUs))
+                        outcome.clientCpuUs = std::isfinite(outcome.clientCpuUs) ? std::min(outcome.clientCpuUs, result.clientCpuUs) : result.clientCpuUs;
+                    if (std::isfinite(result.serverCpuUs))
+                        outcome.serverCpuUs = std::isfinite(outcome.serverCpuUs) ? std::min(outcome.serverCpuUs, result.serverCpuUs) : result.serverCpuUs;
                     outcome.best = outcome.ok ? std::max(outcome.best, result.value) : result.value;
                     outcome.ok = true;
-                    note(QStringLiteral("  run %1/%2 %3: %4 %5 (%6 completions in all)").arg(run + 1).arg(o.runs).arg(m.name, -40)
-                             .arg(result.value, 0, 'f', 0).arg(m.metric).arg(result.completions));
+                    note(QStringLiteral("  run %1/%2 %3: %4 %5 (%6 completions in all; CPU us/op client %7 server %8)")
+                             .arg(run + 1).arg(o.runs).arg(m.name, -40).arg(result.value, 0, 'f', 0).arg(m.metric)
+                             .arg(result.completions).arg(result.clientCpuUs, 0, 'f', 2).arg(result.serverCpuUs, 0, 'f', 2));
                 } else {
                     outcome.error = result.error;
                     note(QStringLiteral("  run %1/%2 %3: FAILED: %4").arg(run + 1).arg(o.runs).arg(m.name, -40).arg(result.error));
@@ -257,6 +264,11 @@ int main(int argc, char **argv)
                 line += ",\"baseline\":" + jsonString(m.baseline) + ",\"baseline_value\":" + jsonNumber(row.baselineValue, 1)
                         + ",\"ratio\":" + jsonNumber(row.ratio, 4) + ",\"target\":" + jsonNumber(m.target, 2)
                         + ",\"meets_target\":" + (std::isfinite(row.ratio) ? (row.met ? "true" : "false") : "null");
+                // Baseline CPU per operation (client + server) over this one's: what the ratio
+                // would tend to if throughput were bound by CPU time alone. Less sensitive to
+                // the machine's load than the throughput ratio.
+                row.cpuRatio = (base.clientCpuUs + base.serverCpuUs) / (outcome.clientCpuUs + outcome.serverCpuUs);
+                line += ",\"cpu_ratio\":" + jsonNumber(row.cpuRatio, 4);
             }
             for (const auto &[field, other] : m.alsoCompareTo) {
                 const Outcome base = outcomes.value(other);
@@ -265,6 +277,8 @@ int main(int argc, char **argv)
             }
             if (!outcome.ok)
                 line += ",\"error\":" + jsonString(outcome.error);
+            line += ",\"client_cpu_us_per_op\":" + jsonNumber(outcome.clientCpuUs, 2)
+                    + ",\"server_cpu_us_per_op\":" + jsonNumber(outcome.serverCpuUs, 2);
             line += ",\"load_avg\":[" + jsonNumber(loadBefore, 2) + "," + jsonNumber(loadAfter, 2) + "]";
             line += ",\"duration_ms\":" + QByteArray::number(o.durationMs) + ",\"best_of\":" + QByteArray::number(o.runs) + "}";
             std::printf("%s\n", line.constData());
@@ -276,14 +290,16 @@ int main(int argc, char **argv)
     stopServers();
 
     if (!o.jsonOnly) {
-        std::fprintf(stderr, "\n%-40s %14s  %-34s %14s %8s %7s %s\n", "scenario", "value", "baseline", "baseline", "ratio", "target", "met");
+        std::fprintf(stderr, "\n%-40s %12s  %-34s %12s %7s %7s %4s %9s\n", "scenario", "value", "baseline", "baseline", "ratio", "target", "met", "cpu_ratio");
         for (const Row &row : rows) {
-            std::fprintf(stderr, "%-40s %14.0f  %-34s %14s %8s %7s %s\n", qPrintable(row.name), row.value,
-                         qPrintable(row.baseline.isEmpty() ? QStringLiteral("-") : row.baseline),
-                         row.baseline.isEmpty() ? "" : qPrintable(QString::number(row.baselineValue, 'f', 0)),
-                         row.baseline.isEmpty() ? "" : qPrintable(QString::number(row.ratio, 'f', 3)),
-                         row.baseline.isEmpty() ? "" : qPrintable(QString::number(row.target, 'f', 2)),
-                         row.baseline.isEmpty() ? "" : (row.met ? "yes" : "NO"));
+            const bool b = row.baseline.isEmpty();
+            std::fprintf(stderr, "%-40s %12.0f  %-34s %12s %7s %7s %4s %9s\n", qPrintable(row.name), row.value,
+                         qPrintable(b ? QStringLiteral("-") : row.baseline),
+                         b ? "" : qPrintable(QString::number(row.baselineValue, 'f', 0)),
+                         b ? "" : qPrintable(QString::number(row.ratio, 'f', 3)),
+                         b ? "" : qPrintable(QString::number(row.target, 'f', 2)),
+                         b ? "" : (row.met ? "yes" : "NO"),
+                         b ? "" : qPrintable(QString::number(row.cpuRatio, 'f', 3)));
         }
     }
     return anyFailure ? 1 : 0;

@@ -81,6 +81,7 @@ struct FanoutState
     std::vector<std::unique_ptr<QRemoteObjectNode>> nodes;
     std::vector<std::unique_ptr<BenchServiceReplica>> replicas;
     int initialized = 0;
+    qint64 serverPid = -1;
     qint64 deliveries = 0;
     qint64 nextCheck = std::numeric_limits<qint64>::max();
     std::function<void()> onThreshold;
@@ -127,6 +128,7 @@ Measure qtroFanoutMeasure(int replicaCount)
         const quint16 port = serverPort(QStringLiteral("qtro"), error);
         if (!port)
             return false;
+        state->serverPid = currentServerPid() > 0 ? currentServerPid() : -1;
         // In batches, so that the listen backlog never overflows (SYN retries cost seconds).
         constexpr int Batch = 100;
         while (int(state->nodes.size()) < replicaCount) {
@@ -168,6 +170,7 @@ Measure qtroFanoutMeasure(int replicaCount)
         const qint64 duration = qint64(o.durationMs) * 1000000;
         enum class Phase { Warmup, Measure, Drain } phase = Phase::Warmup;
         qint64 requested = 0, t0 = 0, tEnd = 0, d0 = 0, d1 = 0;
+        qint64 clientCpu0 = -1, clientCpu1 = -1, serverCpu0 = -1, serverCpu1 = -1;
         RunResult result;
         QEventLoop loop;
         QElapsedTimer clock;
@@ -182,10 +185,14 @@ Measure qtroFanoutMeasure(int replicaCount)
                 phase = Phase::Measure;
                 t0 = now;
                 d0 = s->deliveries;
+                clientCpu0 = mainThreadCpuNs(0);
+                serverCpu0 = mainThreadCpuNs(s->serverPid);
             } else if (phase == Phase::Measure && now - t0 >= duration) {
                 phase = Phase::Drain;
                 tEnd = now;
                 d1 = s->deliveries;
+                clientCpu1 = mainThreadCpuNs(0);
+                serverCpu1 = mainThreadCpuNs(s->serverPid);
             }
             if (phase == Phase::Drain) {
                 if (s->deliveries >= requested) {
@@ -225,6 +232,10 @@ Measure qtroFanoutMeasure(int replicaCount)
             return failed(QStringLiteral("no measurement window"));
         result.ok = true;
         result.value = double(d1 - d0) / (double(tEnd - t0) / 1e9);
+        if (clientCpu0 >= 0 && clientCpu1 >= 0 && d1 > d0)
+            result.clientCpuUs = double(clientCpu1 - clientCpu0) / 1000.0 / double(d1 - d0);
+        if (serverCpu0 >= 0 && serverCpu1 >= 0 && d1 > d0)
+            result.serverCpuUs = double(serverCpu1 - serverCpu0) / 1000.0 / double(d1 - d0);
         return result;
     };
     return m;
