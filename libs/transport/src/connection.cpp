@@ -10,6 +10,21 @@ namespace Burrow {
 namespace {
 std::atomic<quint64> nextConnectionId{1};
 
+// A close frame carries at most 123 bytes of reason (RFC 6455, 5.5); QWebSocket cuts longer ones
+// at 123 bytes, possibly inside a character, and the peer then fails the connection with 1007
+// instead of seeing the code. Cut on a character boundary instead.
+QString closeReason(const QString &reason)
+{
+    const QByteArray utf8 = reason.toUtf8();
+    constexpr qsizetype MaxReasonSize = 123;
+    if (utf8.size() <= MaxReasonSize)
+        return reason;
+    qsizetype end = MaxReasonSize;
+    while (end > 0 && (quint8(utf8.at(end)) & 0xc0) == 0x80)
+        --end; // utf8[end], the first byte left out, continues a character: leave that one out too
+    return QString::fromUtf8(utf8.left(end));
+}
+
 QFuture<Message> readyFuture(const Message &message)
 {
     QPromise<Message> promise;
@@ -414,7 +429,7 @@ void ConnectionPrivate::protocolFailure(QWebSocketProtocol::CloseCode code, Erro
 {
     qCWarning(lcTransport) << "connection" << id << "closing:" << why;
     Q_EMIT q->errorOccurred(error, why);
-    socket->close(code, why.left(120)); // a close reason must fit in a control frame
+    socket->close(code, closeReason(why)); // a close reason must fit in a control frame
     finish(code, why);
     // The close frame needs a moment to leave; a peer that never answers it is cut off.
     QTimer::singleShot(1000, socket, &QWebSocket::abort);
@@ -652,7 +667,7 @@ void Connection::close(QWebSocketProtocol::CloseCode code, const QString &reason
         if (d->finished)
             return;
         d->flushBatch();
-        d->socket->close(code, reason.left(120));
+        d->socket->close(code, closeReason(reason));
     };
     if (d->inOwnThread())
         doClose();
