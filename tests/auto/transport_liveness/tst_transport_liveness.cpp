@@ -82,6 +82,8 @@ private Q_SLOTS:
     void serverCloseReachesClient();
     void clientCloseReachesServer();
     void callsInFlightFailOnClose();
+    void longCloseReason_data();
+    void longCloseReason();
 };
 
 void tst_TransportLiveness::heartbeatsKeepIdleConnectionAlive()
@@ -396,6 +398,37 @@ void tst_TransportLiveness::callsInFlightFailOnClose()
     for (const Responder &r : std::as_const(held))
         r.sendAnswer(1);
     QTest::qWait(50);
+}
+
+void tst_TransportLiveness::longCloseReason_data()
+{
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("ascii-200") << QString(200, QLatin1Char('r'));
+    QTest::newRow("two-byte-100") << QString(100, QChar(0xe9));        // 200 bytes of UTF-8
+    QTest::newRow("three-byte-60") << QString(60, QChar(0x20ac));      // 180 bytes of UTF-8
+    QTest::newRow("two-byte-at-boundary") << QString(122, QLatin1Char('a')) + QString(5, QChar(0xe9));
+}
+
+void tst_TransportLiveness::longCloseReason()
+{
+    // A close frame carries at most 123 bytes of reason: a longer one is cut, on a character
+    // boundary, and still reaches the peer with its code.
+    QFETCH(QString, reason);
+    Server server;
+    QSignalSpy newConnection(&server, &Server::newConnection);
+    QVERIFY(listenLocal(server));
+    Client client;
+    QSignalSpy disconnected(&client, &Client::disconnected);
+    client.connectToServer(server.webSocketUrl());
+    QVERIFY(client.waitForConnected(5000));
+    QTRY_COMPARE(newConnection.size(), 1);
+    newConnection.at(0).at(0).value<Connection *>()->close(QWebSocketProtocol::CloseCode(4003), reason);
+    QTRY_COMPARE(disconnected.size(), 1);
+    QCOMPARE(int(disconnected.at(0).at(0).value<QWebSocketProtocol::CloseCode>()), 4003);
+    const QString received = disconnected.at(0).at(1).toString();
+    QVERIFY2(!received.isEmpty() && reason.startsWith(received), qPrintable(received));
+    QVERIFY(received.toUtf8().size() <= 123);
+    QVERIFY2(!received.contains(QChar::ReplacementCharacter), qPrintable(received));
 }
 
 // --- child modes -----------------------------------------------------------------------------
