@@ -10,10 +10,21 @@ namespace Burrow {
 
 namespace {
 
+HttpResponse errorResponse(ErrorCode code, const QString &message);
+
 class HttpResponderTarget final : public Responder::Target
 {
 public:
     explicit HttpResponderTarget(HttpResponder responder) : m_responder(std::move(responder)) {}
+    // The last Responder copy is gone unanswered: answer with an RPC error body (section 8 of
+    // docs/PROTOCOL.md), not HttpResponder's plain-text 500.
+    ~HttpResponderTarget() override
+    {
+        if (!answered.exchange(true)) {
+            m_responder.respond(errorResponse(ErrorCode::ImplementationError,
+                                              QStringLiteral("the handler dropped the request without answering")));
+        }
+    }
     quint64 requestId() const override { return 0; }
     void deliver(const Message &answerOrError) override
     {
