@@ -30,6 +30,7 @@ private Q_SLOTS:
     void rpcOverHttpErrors();
     void clientInHttpMode();
     void urlsAndBusyPort();
+    void httpModeFailures();
 
 private:
     QNetworkReply *waitFor(QNetworkReply *reply);
@@ -498,6 +499,49 @@ void tst_TransportOnePort::urlsAndBusyPort()
     QVERIFY2(m_server->listen(QHostAddress::LocalHost, port), qPrintable(m_server->errorString()));
     QNetworkReply *get = waitFor(m_network->get(QNetworkRequest(at(*m_server, QStringLiteral("/hello")))));
     QCOMPARE(get->readAll(), QByteArray("hello\n"));
+}
+
+void tst_TransportOnePort::httpModeFailures()
+{
+    QList<Responder> held;
+    m_server->setMessageHandler([&](const Message &message, const Responder &responder) {
+        if (message.method() == QLatin1String("hold"))
+            held.append(responder);
+        else if (message.method() == QLatin1String("drop"))
+            return; // the Responder goes unanswered
+        else
+            calcHandler(message, responder);
+    });
+    Client client;
+    ClientSettings settings;
+    settings.setAnswerTimeout(500);
+    client.setSettings(settings);
+    QUrl url = m_server->httpUrl();
+    url.setPath(QStringLiteral("/rpc"));
+    client.connectToServer(url);
+
+    // No answer within the answer timeout: Timeout.
+    QElapsedTimer timer;
+    timer.start();
+    const Message late = client.callAndWait(QStringLiteral("Calc"), QStringLiteral("hold"), {});
+    QCOMPARE(late.errorCode(), ErrorCode::Timeout);
+    QVERIFY2(timer.elapsed() >= 450 && timer.elapsed() < 500 + 3000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(client.callAndWait(QStringLiteral("Calc"), QStringLiteral("add"), {1, 1}).result().toInteger(), 2);
+
+    // A handler that drops its Responder: a JSON error (docs/PROTOCOL.md section 8), status 500.
+    QNetworkReply *dropped = waitFor(m_network->post(jsonPost(at(*m_server, QStringLiteral("/rpc/Calc/drop"))), QByteArray("[]")));
+    QCOMPARE(dropped->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 500);
+    QCOMPARE(errorOf(dropped).value(QStringLiteral("code")).toInt(), int(ErrorCode::ImplementationError));
+    const Message droppedCall = client.callAndWait(QStringLiteral("Calc"), QStringLiteral("drop"), {});
+    QCOMPARE(droppedCall.errorCode(), ErrorCode::ImplementationError);
+
+    // No server: ConnectionClosed.
+    const quint16 port = m_server->serverPort();
+    m_server.reset();
+    const Message down = client.callAndWait(QStringLiteral("Calc"), QStringLiteral("add"), {1, 1});
+    QCOMPARE(down.type(), Message::Type::Error);
+    QCOMPARE(down.errorCode(), ErrorCode::ConnectionClosed);
+    Q_UNUSED(port);
 }
 
 QTEST_MAIN(tst_TransportOnePort)
