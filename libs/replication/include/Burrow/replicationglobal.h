@@ -1,0 +1,11 @@
+#pragma once
+
+#include <QtCore/qglobal.h>
+
+#if defined(BURROW_REPLICATION_STATIC)
+#  define BURROW_REPLICATION_EXPORT
+#elif defined(BURROW_REPLICATION_BUILDING)
+#  define BURROW_REPLICATION_EXPORT Q_DECL_EXPORT
+#else
+#  define BURROW_REPLICATION_EXPORT Q_DECL_IMPORT
+#endif

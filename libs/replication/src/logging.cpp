@@ -1,0 +1,5 @@
+#include "logging_p.h"
+
+namespace Burrow {
+Q_LOGGING_CATEGORY(lcReplication, "burrow.replication", QtWarningMsg)
+}
