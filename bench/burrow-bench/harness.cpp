@@ -151,16 +151,57 @@ qint64 currentServerPid()
     return lastServerPid;
 }
 
-qint64 mainThreadCpuNs(qint64 pid)
+SchedSample schedSample(qint64 pid)
 {
+    SchedSample sample;
     if (pid < 0)
-        return -1;
+        return sample;
     QFile file(pid == 0 ? QStringLiteral("/proc/self/schedstat") : QStringLiteral("/proc/%1/schedstat").arg(pid));
     if (!file.open(QIODevice::ReadOnly))
-        return -1;
-    bool ok = false;
-    const qint64 ns = file.readLine().split(' ').value(0).toLongLong(&ok);
-    return ok ? ns : -1;
+        return sample;
+    const QList<QByteArray> fields = file.readLine().split(' ');
+    bool ok1 = false, ok2 = false;
+    const qint64 cpu = fields.value(0).toLongLong(&ok1);
+    const qint64 wait = fields.value(1).toLongLong(&ok2);
+    if (ok1 && ok2) {
+        sample.cpuNs = cpu;
+        sample.waitNs = wait;
+    }
+    return sample;
+}
+
+void WindowSampler::start(qint64 serverPid)
+{
+    m_serverPid = serverPid > 0 ? serverPid : -1;
+    m_client0 = schedSample(0);
+    m_server0 = schedSample(m_serverPid);
+}
+
+void WindowSampler::stop()
+{
+    m_client1 = schedSample(0);
+    m_server1 = schedSample(m_serverPid);
+}
+
+void WindowSampler::fill(RunResult &result, qint64 operations, qint64 windowNs) const
+{
+    if (operations <= 0 || windowNs <= 0)
+        return;
+    const bool client = m_client0.cpuNs >= 0 && m_client1.cpuNs >= 0;
+    const bool server = m_server0.cpuNs >= 0 && m_server1.cpuNs >= 0;
+    if (client)
+        result.clientCpuUs = double(m_client1.cpuNs - m_client0.cpuNs) / 1000.0 / double(operations);
+    if (server)
+        result.serverCpuUs = double(m_server1.cpuNs - m_server0.cpuNs) / 1000.0 / double(operations);
+    if (client) {
+        qint64 wait = m_client1.waitNs - m_client0.waitNs;
+        int threads = 1;
+        if (server) {
+            wait += m_server1.waitNs - m_server0.waitNs;
+            threads = 2;
+        }
+        result.runQueueWait = double(wait) / double(windowNs) / threads;
+    }
 }
 
 void stopServers()
@@ -257,8 +298,8 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
     const qint64 warmupEnd = qint64(o.warmupMs) * 1000000;
     const qint64 duration = qint64(o.durationMs) * 1000000;
     qint64 t0 = 0, tEnd = 0, counted = 0, outstanding = 0, progress = 0;
-    const qint64 serverPid = currentServerPid() > 0 ? currentServerPid() : -1;
-    qint64 clientCpu0 = -1, clientCpu1 = -1, serverCpu0 = -1, serverCpu1 = -1;
+    const qint64 serverPid = currentServerPid();
+    WindowSampler sampler;
     bool quitting = false;
     RunResult result;
     QEventLoop loop;
@@ -289,16 +330,14 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
                 if (now >= warmupEnd) {
                     phase = Phase::Measure;
                     t0 = now;
-                    clientCpu0 = mainThreadCpuNs(0);
-                    serverCpu0 = mainThreadCpuNs(serverPid);
+                    sampler.start(serverPid);
                 }
             } else {
                 ++counted;
                 if (now - t0 >= duration) {
                     phase = Phase::Drain;
                     tEnd = now;
-                    clientCpu1 = mainThreadCpuNs(0);
-                    serverCpu1 = mainThreadCpuNs(serverPid);
+                    sampler.stop();
                 }
             }
         }
@@ -347,10 +386,7 @@ RunResult runClosedLoop(Workload &workload, int inFlight)
     }
     result.ok = true;
     result.value = double(counted) / (double(tEnd - t0) / 1e9);
-    if (clientCpu0 >= 0 && clientCpu1 >= 0)
-        result.clientCpuUs = double(clientCpu1 - clientCpu0) / 1000.0 / double(counted);
-    if (serverCpu0 >= 0 && serverCpu1 >= 0)
-        result.serverCpuUs = double(serverCpu1 - serverCpu0) / 1000.0 / double(counted);
+    sampler.fill(result, counted, tEnd - t0);
     return result;
 }
 

@@ -55,9 +55,15 @@ int serveMain(const QString &kind);
 // Parent side: the port of the running server of that kind (started on first use), 0 on failure.
 // Also makes that server the one whose CPU time the next run records (see RunResult).
 quint16 serverPort(const QString &kind, QString *error);
-// CPU time used so far by the main thread of a process (0: this one), in ns, from
-// /proc/<pid>/schedstat; -1 when unknown (e.g. a --connect server).
-qint64 mainThreadCpuNs(qint64 pid);
+// Scheduler figures of the main thread of a process (0: this one), from /proc/<pid>/schedstat:
+// time on a CPU and time runnable but waiting for one, in ns; -1 when unknown (e.g. a
+// --connect server).
+struct SchedSample
+{
+    qint64 cpuNs = -1;
+    qint64 waitNs = -1;
+};
+SchedSample schedSample(qint64 pid);
 // The process id of the server last returned by serverPort(), 0 when unknown.
 qint64 currentServerPid();
 void stopServers();
@@ -92,7 +98,25 @@ struct RunResult
     // depends on the CPU share the processes get; these depend much less on it.
     double clientCpuUs = qQNaN();
     double serverCpuUs = qQNaN();
+    // Share of the window the client's and the server's main threads spent runnable but waiting
+    // for a CPU (mean of the two): 0 on an idle machine; high values mean the figure says more
+    // about the machine's load than about the code.
+    double runQueueWait = qQNaN();
     QString error;
+};
+
+// Samples this process's and a server's main threads at the start and end of a measured window.
+class WindowSampler
+{
+public:
+    void start(qint64 serverPid);
+    void stop();
+    // Sets the CPU and run-queue figures of `result` for `operations` done in `windowNs`.
+    void fill(RunResult &result, qint64 operations, qint64 windowNs) const;
+
+private:
+    qint64 m_serverPid = -1;
+    SchedSample m_client0, m_client1, m_server0, m_server1;
 };
 
 // Closed loop: keeps `inFlight` requests outstanding (a completion issues the next one on the

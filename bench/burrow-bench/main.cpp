@@ -34,6 +34,7 @@ struct Outcome
     QList<double> runs;
     double clientCpuUs = NAN; // least CPU time per operation over the runs
     double serverCpuUs = NAN;
+    double runQueueWait = NAN; // of the best run
     double best = 0;
     bool ok = false;
     QString error;
@@ -221,11 +222,14 @@ int main(int argc, char **argv)
                         outcome.clientCpuUs = std::isfinite(outcome.clientCpuUs) ? std::min(outcome.clientCpuUs, result.clientCpuUs) : result.clientCpuUs;
                     if (std::isfinite(result.serverCpuUs))
                         outcome.serverCpuUs = std::isfinite(outcome.serverCpuUs) ? std::min(outcome.serverCpuUs, result.serverCpuUs) : result.serverCpuUs;
+                    if (!outcome.ok || result.value > outcome.best)
+                        outcome.runQueueWait = result.runQueueWait;
                     outcome.best = outcome.ok ? std::max(outcome.best, result.value) : result.value;
                     outcome.ok = true;
-                    note(QStringLiteral("  run %1/%2 %3: %4 %5 (%6 completions in all; CPU us/op client %7 server %8)")
+                    note(QStringLiteral("  run %1/%2 %3: %4 %5 (%6 completions in all; CPU us/op client %7 server %8; run-queue wait %9)")
                              .arg(run + 1).arg(o.runs).arg(m.name, -40).arg(result.value, 0, 'f', 0).arg(m.metric)
-                             .arg(result.completions).arg(result.clientCpuUs, 0, 'f', 2).arg(result.serverCpuUs, 0, 'f', 2));
+                             .arg(result.completions).arg(result.clientCpuUs, 0, 'f', 2).arg(result.serverCpuUs, 0, 'f', 2)
+                             .arg(result.runQueueWait, 0, 'f', 2));
                 } else {
                     outcome.error = result.error;
                     note(QStringLiteral("  run %1/%2 %3: FAILED: %4").arg(run + 1).arg(o.runs).arg(m.name, -40).arg(result.error));
@@ -278,7 +282,8 @@ int main(int argc, char **argv)
             if (!outcome.ok)
                 line += ",\"error\":" + jsonString(outcome.error);
             line += ",\"client_cpu_us_per_op\":" + jsonNumber(outcome.clientCpuUs, 2)
-                    + ",\"server_cpu_us_per_op\":" + jsonNumber(outcome.serverCpuUs, 2);
+                    + ",\"server_cpu_us_per_op\":" + jsonNumber(outcome.serverCpuUs, 2)
+                    + ",\"runqueue_wait_share\":" + jsonNumber(outcome.runQueueWait, 3);
             line += ",\"load_avg\":[" + jsonNumber(loadBefore, 2) + "," + jsonNumber(loadAfter, 2) + "]";
             line += ",\"duration_ms\":" + QByteArray::number(o.durationMs) + ",\"best_of\":" + QByteArray::number(o.runs) + "}";
             std::printf("%s\n", line.constData());

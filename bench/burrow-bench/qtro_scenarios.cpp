@@ -170,7 +170,7 @@ Measure qtroFanoutMeasure(int replicaCount)
         const qint64 duration = qint64(o.durationMs) * 1000000;
         enum class Phase { Warmup, Measure, Drain } phase = Phase::Warmup;
         qint64 requested = 0, t0 = 0, tEnd = 0, d0 = 0, d1 = 0;
-        qint64 clientCpu0 = -1, clientCpu1 = -1, serverCpu0 = -1, serverCpu1 = -1;
+        WindowSampler sampler;
         RunResult result;
         QEventLoop loop;
         QElapsedTimer clock;
@@ -185,14 +185,12 @@ Measure qtroFanoutMeasure(int replicaCount)
                 phase = Phase::Measure;
                 t0 = now;
                 d0 = s->deliveries;
-                clientCpu0 = mainThreadCpuNs(0);
-                serverCpu0 = mainThreadCpuNs(s->serverPid);
+                sampler.start(s->serverPid);
             } else if (phase == Phase::Measure && now - t0 >= duration) {
                 phase = Phase::Drain;
                 tEnd = now;
                 d1 = s->deliveries;
-                clientCpu1 = mainThreadCpuNs(0);
-                serverCpu1 = mainThreadCpuNs(s->serverPid);
+                sampler.stop();
             }
             if (phase == Phase::Drain) {
                 if (s->deliveries >= requested) {
@@ -232,10 +230,7 @@ Measure qtroFanoutMeasure(int replicaCount)
             return failed(QStringLiteral("no measurement window"));
         result.ok = true;
         result.value = double(d1 - d0) / (double(tEnd - t0) / 1e9);
-        if (clientCpu0 >= 0 && clientCpu1 >= 0 && d1 > d0)
-            result.clientCpuUs = double(clientCpu1 - clientCpu0) / 1000.0 / double(d1 - d0);
-        if (serverCpu0 >= 0 && serverCpu1 >= 0 && d1 > d0)
-            result.serverCpuUs = double(serverCpu1 - serverCpu0) / 1000.0 / double(d1 - d0);
+        sampler.fill(result, d1 - d0, tEnd - t0);
         return result;
     };
     return m;
