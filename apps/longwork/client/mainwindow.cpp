@@ -91,7 +91,13 @@ MainWindow::MainWindow(LongWorkSession *session, QWidget *parent)
     QMenu *worksMenu = menuBar()->addMenu(tr("&Works"));
     worksMenu->addAction(tr("&Remove ended works"), model, &WorkModel::removeEndedWorks);
 
-    connect(session, &LongWorkSession::stateChanged, this, &MainWindow::updateConnection);
+    connect(session, &LongWorkSession::stateChanged, this, [this](LongWorkSession::State state) {
+        if (state == LongWorkSession::State::Connected) {
+            m_lostReason.clear();
+            m_lastError.clear();
+        }
+        updateConnection();
+    });
     connect(session, &LongWorkSession::stateChanged, this, &MainWindow::updateStartButton);
     connect(session, &LongWorkSession::connectionLost, this, [this](const QString &reason) {
         m_lostReason = reason;
@@ -159,8 +165,6 @@ void MainWindow::updateConnection()
     case LongWorkSession::State::Connected:
         icon = QStringLiteral("connected");
         text = tr("Connected to %1").arg(url);
-        m_lostReason.clear();
-        m_lastError.clear();
         break;
     case LongWorkSession::State::Reconnecting:
         icon = QStringLiteral("reconnecting");

@@ -50,6 +50,7 @@ public:
     bool ready = false;                 // resolved on the current connection
     bool everReady = false;             // since connectToServer()
     bool closing = false;               // disconnectFromServer()
+    bool destroying = false;            // in ~LongWorkSession(): answers are ignored
     LongWorkSession::State state = LongWorkSession::State::Disconnected;
     QString errorString;
     int total = -1;
@@ -89,7 +90,7 @@ void LongWorkSessionPrivate::onConnected()
 {
     const quint64 generation = ++resolveGeneration;
     services.resolveAsync<ILongWorkService>().then(q, [this, generation](const Burrow::Reply<ILongWorkService *> &reply) {
-        if (generation != resolveGeneration || client.state() != Burrow::Client::State::Connected)
+        if (destroying || generation != resolveGeneration || client.state() != Burrow::Client::State::Connected)
             return; // a newer connection, or this one is gone already
         if (reply.hasError()) {
             errorString = reply.errorString();
@@ -173,8 +174,12 @@ LongWorkSession::LongWorkSession(QObject *parent)
 
 LongWorkSession::~LongWorkSession()
 {
-    // Quietly: no signals to a half-destroyed owner.
+    // Quietly: no signals to a half-destroyed owner. Disconnecting fails the calls still
+    // waiting for an answer, and runs their continuations: now, while everything they could
+    // touch is alive (they return at once).
+    d->destroying = true;
     d->client.disconnect(this);
+    d->client.disconnectFromServer();
     d->callbacks.clear();
 }
 
@@ -258,6 +263,8 @@ quint64 LongWorkSession::startWork(const QString &workName)
         &QObject::deleteLater);
     d->callbacks.insert(id, callback);
     ILongWorkServiceAsync(d->service.data()).startWork(name, callback).then(this, [this, id, name](const Burrow::Reply<void> &reply) {
+        if (d->destroying)
+            return;
         if (reply.hasError()) {
             qCWarning(lcLongWorkClient).noquote() << "work" << name << "was not started:" << reply.errorString();
             d->endWork(id, false, 0, reply.errorString(), false);
@@ -281,7 +288,7 @@ int LongWorkSession::totalWorkCount() const
 
 void LongWorkSession::refreshTotalWorkCount()
 {
-    if (!d->ready || !d->service)
+    if (d->destroying || !d->ready || !d->service)
         return;
     // One request at a time; asked again meanwhile, it asks once more when the answer comes.
     if (d->refreshing) {
@@ -290,6 +297,8 @@ void LongWorkSession::refreshTotalWorkCount()
     }
     d->refreshing = true;
     ILongWorkServiceAsync(d->service.data()).totalWorkCount().then(this, [this](const Burrow::Reply<int> &reply) {
+        if (d->destroying)
+            return;
         d->refreshing = false;
         if (!reply.hasError())
             d->setTotal(reply.value());

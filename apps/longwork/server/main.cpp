@@ -164,12 +164,12 @@ int main(int argc, char *argv[])
 #endif
     const int result = QCoreApplication::exec();
 
-    // Running works fail with "the server is shutting down"; give those notifications a moment
-    // to leave before the connections close.
-    server.close();
+    // Running works fail with "the server is shutting down" and tell their clients; give those
+    // notifications a moment to leave before the connections close.
     service->stop();
     QTimer::singleShot(200, &app, &QCoreApplication::quit);
     QCoreApplication::exec();
+    server.close();
     qCInfo(lcLongWorkServer) << "stopped after" << service->totalWorkCount() << "works";
     return result;
 }

@@ -169,7 +169,7 @@ void tst_LongWorkE2e::fiveWorksAtOnce()
     if (!key.isEmpty())
         keyArguments << QStringLiteral("--key") << key;
     QVERIFY2(server.start(serverArguments + keyArguments), qPrintable(server.describe()));
-    QCOMPARE(server.url().host(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(server.url.host(), QStringLiteral("127.0.0.1"));
 
     ClientProgram client;
     client.start(server.url, QStringList{QStringLiteral("--protocol"), protocol} + keyArguments);

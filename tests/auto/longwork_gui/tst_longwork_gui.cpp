@@ -70,7 +70,7 @@ private Q_SLOTS:
 
 void tst_LongWorkGui::initTestCase()
 {
-    QStandardPaths::setTestMode(true);
+    QStandardPaths::setTestModeEnabled(true);
     QLoggingCategory::setFilterRules(QStringLiteral("longwork.server.info=false"));
 }
 
