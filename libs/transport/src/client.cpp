@@ -103,7 +103,13 @@ void ClientPrivate::openSocket()
             failAttempt(ErrorCode::ConnectionClosed, socket->errorString());
     });
     QObject::connect(socket, &QWebSocket::disconnected, this, [this] {
-        if (socket)
+        if (!socket)
+            return;
+        // A refused or failed TCP connection ends here too, before error() is emitted: say what
+        // happened rather than blame the upgrade.
+        if (socket->error() != QAbstractSocket::UnknownSocketError)
+            failAttempt(ErrorCode::ConnectionClosed, socket->errorString());
+        else
             failAttempt(ErrorCode::ConnectionClosed, QStringLiteral("server closed the connection during the upgrade"));
     });
     QObject::connect(socket, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
