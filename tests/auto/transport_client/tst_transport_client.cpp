@@ -19,6 +19,7 @@ class tst_TransportClient : public QObject
 private Q_SLOTS:
     void reconnectsWithBackoff_data();
     void reconnectsWithBackoff();
+    void keyChangedWhileAway();
     void noReconnectWhenNever();
     void connectTimeout();
     void connectRefused();
@@ -40,14 +41,20 @@ static void echoHandler(const Message &message, const Responder &responder)
 void tst_TransportClient::reconnectsWithBackoff_data()
 {
     QTest::addColumn<bool>("graceful"); // Server::close(), or the server object destroyed
-    QTest::newRow("server-closed") << true;
-    QTest::newRow("server-destroyed") << false;
+    QTest::addColumn<QByteArray>("key");
+    QTest::newRow("server-closed") << true << QByteArray();
+    QTest::newRow("server-destroyed") << false << QByteArray();
+    QTest::newRow("server-closed-psk") << true << QByteArray("reconnect key");
 }
 
 void tst_TransportClient::reconnectsWithBackoff()
 {
     QFETCH(bool, graceful);
+    QFETCH(QByteArray, key);
+    ServerSettings serverSettings;
+    serverSettings.setPreSharedKey(key);
     auto server = std::make_unique<Server>();
+    server->setSettings(serverSettings);
     QList<Responder> held;
     auto handler = [&held](const Message &message, const Responder &responder) {
         if (message.method() == QLatin1String("hold"))
@@ -63,6 +70,7 @@ void tst_TransportClient::reconnectsWithBackoff()
     settings.setReconnect(ClientSettings::Reconnect::Automatically);
     settings.setReconnectInitialDelay(100);
     settings.setReconnectMaxDelay(800);
+    settings.setPreSharedKey(key);
     client.setSettings(settings);
     // The client's own handler answers the server's callbacks, before and after the reconnection.
     client.setMessageHandler([](const Message &message, const Responder &responder) {
@@ -102,8 +110,8 @@ void tst_TransportClient::reconnectsWithBackoff()
     QTRY_COMPARE(client.state(), Client::State::Reconnecting);
     QCOMPARE(client.call(QStringLiteral("T"), QStringLiteral("m"), {1}).result().errorCode(), ErrorCode::ConnectionClosed);
 
-    QTest::qWait(2500);
-    // Delays 100, 200, 400, 800, 800 ms (+-20 %): about five attempts in 2.5 s, not hundreds.
+    QTest::qWait(2000);
+    // Delays 100, 200, 400, 800 ms (+-20 %): about four attempts in 2 s, not hundreds.
     qInfo() << "failed attempts at" << failedAttempts << "ms after the drop";
     QVERIFY2(failedAttempts.size() >= 3 && failedAttempts.size() <= 7, qPrintable(QString::number(failedAttempts.size())));
     for (qsizetype i = 1; i < failedAttempts.size(); ++i) {
@@ -115,8 +123,10 @@ void tst_TransportClient::reconnectsWithBackoff()
     QCOMPARE(reconnected.size(), 0);
 
     // Restart on the same port: reconnected within the longest delay (+ slack).
-    if (!server)
+    if (!server) {
         server = std::make_unique<Server>();
+        server->setSettings(serverSettings);
+    }
     server->setMessageHandler(handler);
     QSignalSpy newConnection(server.get(), &Server::newConnection);
     QVERIFY2(server->listen(QHostAddress::LocalHost, port), qPrintable(server->errorString()));
@@ -129,6 +139,40 @@ void tst_TransportClient::reconnectsWithBackoff()
     auto *serverSide = newConnection.at(0).at(0).value<Connection *>();
     QCOMPARE(serverSide->callAndWait(QStringLiteral("Callback"), QStringLiteral("ping"), {}).result().toString(), QStringLiteral("client:ping"));
     QCOMPARE(disconnected.size(), 1);
+    QCOMPARE(client.connection()->isEncrypted(), !key.isEmpty());
+}
+
+void tst_TransportClient::keyChangedWhileAway()
+{
+    // The server comes back with another key: the client is refused and stops trying.
+    ServerSettings serverSettings;
+    serverSettings.setPreSharedKey("old key");
+    auto server = std::make_unique<Server>();
+    server->setSettings(serverSettings);
+    QVERIFY(listenLocal(*server));
+    const quint16 port = server->serverPort();
+    Client client;
+    ClientSettings settings;
+    settings.setReconnect(ClientSettings::Reconnect::Automatically);
+    settings.setReconnectInitialDelay(50);
+    settings.setReconnectMaxDelay(100);
+    settings.setPreSharedKey("old key");
+    client.setSettings(settings);
+    client.connectToServer(server->webSocketUrl());
+    QVERIFY(client.waitForConnected(5000));
+    server.reset();
+    QTRY_COMPARE(client.state(), Client::State::Reconnecting);
+
+    serverSettings.setPreSharedKey("new key");
+    server = std::make_unique<Server>();
+    server->setSettings(serverSettings);
+    QSignalSpy refused(server.get(), &Server::upgradeRefused);
+    QVERIFY(server->listen(QHostAddress::LocalHost, port));
+    QTRY_COMPARE_WITH_TIMEOUT(refused.size(), 1, 5000);
+    QTRY_COMPARE(client.state(), Client::State::Disconnected);
+    QCOMPARE(client.error(), ErrorCode::Unauthorized);
+    QTest::qWait(500);
+    QCOMPARE(refused.size(), 1);
 }
 
 void tst_TransportClient::noReconnectWhenNever()
@@ -193,7 +237,7 @@ void tst_TransportClient::connectRefused()
     client.connectToServer(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)));
     QVERIFY(!client.waitForConnected(5000));
     QCOMPARE(client.error(), ErrorCode::ConnectionClosed);
-    QVERIFY(!client.errorString().isEmpty());
+    QVERIFY2(client.errorString().contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(client.errorString()));
     QCOMPARE(client.state(), Client::State::Disconnected);
 }
 
