@@ -452,9 +452,16 @@ void tst_TransportLimits::httpTimeouts()
     idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
     QCOMPARE(idle.waitForReply().status, 200);
     timer.restart();
-    QVERIFY(idle.waitForDisconnected(400 + 3000));
-    qInfo("idle keep-alive connection closed after %lld ms", timer.elapsed());
-    QVERIFY(timer.elapsed() >= 300);
+    QVERIFY(idle.waitForDisconnected(2 * 400 + 3000));
+    const qint64 idleFor = timer.elapsed();
+    qInfo("idle keep-alive connection closed after %lld ms", idleFor);
+    QVERIFY(idleFor >= 300);
+    // HttpConnection (httpconnection.cpp) starts the idle timer when the response is queued;
+    // the response's own bytesWritten() then lands inside that period, which onTimeout() takes
+    // for a peer still reading a long response, and it grants a second period: an idle
+    // keep-alive connection lives about 2 x httpKeepAliveTimeout.
+    QEXPECT_FAIL("", "HttpConnection: idle keep-alive close after ~2 x keepAliveTimeout", Continue);
+    QVERIFY2(idleFor <= 400 * 3 / 2, qPrintable(QString::number(idleFor)));
 
     // None of this applies to an open WebSocket.
     Client client;
