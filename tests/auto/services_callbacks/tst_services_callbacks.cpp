@@ -134,6 +134,7 @@ private Q_SLOTS:
     void sameCallbackGivesSameProxy();
     void callToReleasedCallback();
     void releaseOnDisconnect();
+    void releaseWhenRemoteServicesIsDestroyed();
     void callbackAnswerTimeout();
     void callbackOverHttp();
 
@@ -390,6 +391,21 @@ void tst_ServicesCallbacks::releaseOnDisconnect()
     QTRY_COMPARE(m_probe->releasedInterfaces(), QStringList{QStringLiteral("QuestionCallback")});
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("QuestionCallback.answer failed")));
     QVERIFY(m_probe->askKept(5).startsWith(QLatin1String("error:CallbackReleased:")));
+    m_probe->dropKeptCallback();
+}
+
+void tst_ServicesCallbacks::releaseWhenRemoteServicesIsDestroyed()
+{
+    QSignalSpy released(&m_server->registry, &ServiceRegistry::callbackReleased);
+    TestClient client;
+    QVERIFY(client.connectTo(m_server->webSocketUrl()));
+    IProbeService *probe = client.resolve<IProbeService>();
+    QVERIFY(probe);
+    auto callback = QSharedPointer<QuestionCallback>::create();
+    QVERIFY(!probe->keep(callback));
+    client.services.reset(); // the connection stays open; the callback object too
+    QTRY_COMPARE(released.size(), 1);
+    QVERIFY(client.client->connection()->isOpen());
     m_probe->dropKeptCallback();
 }
 

@@ -38,6 +38,7 @@ private Q_SLOTS:
     void resolveReusesTheProxy();
     void builtInServiceList();
 
+    void blockingCallsFromWorkerThreads();
     void asyncInEventLoop();
     void asyncResolve();
     void callsAfterDisconnect();
@@ -218,6 +219,35 @@ void tst_ServicesRemote::builtInServiceList()
                                                         {QStringLiteral("Types")});
     QCOMPARE(resolved.result().toMap().value(QStringLiteral("hash")).toString().toLatin1(),
              ITypesService::burrowContract().hash());
+}
+
+void tst_ServicesRemote::blockingCallsFromWorkerThreads()
+{
+    TestClient client;
+    QVERIFY(client.connectTo(m_server->webSocketUrl()));
+    ITypesService *types = client.resolve<ITypesService>();
+    QVERIFY(types);
+    // Proxies may be called from any thread; the calling thread blocks, the client's keeps running.
+    std::atomic<int> done{0};
+    std::atomic<int> wrong{0};
+    QList<QThread *> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.append(QThread::create([types, t, &done, &wrong] {
+            for (int i = 0; i < 50; ++i) {
+                const int value = t * 1000 + i;
+                if (types->echoInt32(value) != value || lastCallError().isError())
+                    ++wrong;
+                ++done;
+            }
+        }));
+        threads.last()->start();
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(done.load(), 200, 30000);
+    for (QThread *thread : std::as_const(threads)) {
+        thread->wait();
+        delete thread;
+    }
+    QCOMPARE(wrong.load(), 0);
 }
 
 void tst_ServicesRemote::asyncInEventLoop()
