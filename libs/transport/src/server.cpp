@@ -257,7 +257,19 @@ Server::~Server()
 }
 
 ServerSettings Server::settings() const { return d->settings; }
-void Server::setSettings(const ServerSettings &settings) { d->settings = settings; }
+void Server::setSettings(const ServerSettings &settings)
+{
+    d->settings = settings;
+    // The upgrade handshake of connections accepted from now on uses the new codecs: the
+    // QWebSocketServer echoes only the subprotocols it was told about.
+    if (d->webSockets) {
+        QStringList subprotocols;
+        for (const MessageCodecPointer &codec : settings.codecs())
+            subprotocols.append(codec->subprotocol());
+        d->webSockets->setSupportedSubprotocols(subprotocols);
+        d->webSockets->setHandshakeTimeout(std::chrono::milliseconds(settings.handshakeTimeout()));
+    }
+}
 
 bool Server::listen(const QHostAddress &address, quint16 port)
 {
