@@ -31,6 +31,7 @@ private Q_SLOTS:
     void clientInHttpMode();
     void urlsAndBusyPort();
     void httpModeFailures();
+    void settingsAfterListen();
 
 private:
     QNetworkReply *waitFor(QNetworkReply *reply);
@@ -542,6 +543,44 @@ void tst_TransportOnePort::httpModeFailures()
     QCOMPARE(down.type(), Message::Type::Error);
     QCOMPARE(down.errorCode(), ErrorCode::ConnectionClosed);
     Q_UNUSED(port);
+}
+
+void tst_TransportOnePort::settingsAfterListen()
+{
+    // Server::setSettings() applies to connections accepted afterwards, codecs included.
+    Server server;
+    ServerSettings settings;
+    settings.setCodecs({MessageCodec::json()});
+    server.setSettings(settings);
+    server.setMessageHandler(calcHandler);
+    QVERIFY(listenLocal(server));
+
+    Client binary;
+    binary.connectToServer(server.webSocketUrl());
+    QVERIFY(!binary.waitForConnected(5000));
+    QCOMPARE(binary.error(), ErrorCode::NotSupported);
+
+    settings.setCodecs(MessageCodec::builtIn());
+    settings.setPreSharedKey("added later");
+    server.setSettings(settings);
+    Client again;
+    ClientSettings clientSettings;
+    clientSettings.setPreSharedKey("added later");
+    again.setSettings(clientSettings);
+    again.connectToServer(server.webSocketUrl());
+    QVERIFY2(again.waitForConnected(5000), qPrintable(again.errorString()));
+    QCOMPARE(again.connection()->subprotocol(), QString::fromLatin1(BinarySubprotocol));
+    QVERIFY(again.connection()->isEncrypted());
+    QCOMPARE(again.callAndWait(QStringLiteral("Calc"), QStringLiteral("add"), {1, 2}).result().toInteger(), 3);
+    // Raw check of the negotiated subprotocol on the wire.
+    RawHttp raw;
+    QVERIFY(raw.connectTo(server.serverPort()));
+    const QByteArray nonce = PreSharedKey::randomNonce();
+    raw.send(RawHttp::upgradeRequest(BinarySubprotocol, {{"Burrow-Nonce", nonce.toBase64()},
+                                                         {"Burrow-Proof", PreSharedKey("added later").clientProof(nonce).toBase64()}}));
+    const HttpReply reply = raw.waitForReply();
+    QCOMPARE(reply.status, 101);
+    QCOMPARE(reply.header("sec-websocket-protocol"), QByteArray(BinarySubprotocol));
 }
 
 QTEST_MAIN(tst_TransportOnePort)
