@@ -89,8 +89,34 @@ int maxReplicasForFileLimit()
 
 } // namespace
 
+// glibc returns freed memory at the top of the heap to the system once 128 KiB are free there
+// (M_TRIM_THRESHOLD) and grows it again on the next allocation: with 64 frames of 4 KiB in
+// flight both processes can do that on every batch, and the brk()/page-fault churn it causes
+// more than doubled the CPU time per message of the raw echo (measured: 15-16 us vs 6-7 us per
+// 4 KiB message on the server), sometimes of Burrow's, at random. Every process of the
+// benchmark therefore runs with a high trim threshold and some top padding, so that the
+// figures measure the code rather than the allocator's trimming policy. --default-malloc
+// keeps glibc's defaults.
+constexpr char MallocTunables[] = "glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216";
+
+void reexecWithMallocTunables(int argc, char **argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--default-malloc") == 0 || qstrcmp(argv[i], "--serve") == 0)
+            return; // servers inherit the parent's environment
+    }
+    const QByteArray current = qgetenv("GLIBC_TUNABLES");
+    if (current.contains("glibc.malloc.trim_threshold"))
+        return;
+    const QByteArray tunables = current.isEmpty() ? QByteArray(MallocTunables) : current + ':' + MallocTunables;
+    qputenv("GLIBC_TUNABLES", tunables);
+    execv("/proc/self/exe", argv);
+    // If that failed, carry on with the defaults.
+}
+
 int main(int argc, char **argv)
 {
+    reexecWithMallocTunables(argc, argv);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("burrow-bench"));
     raiseFileLimit();
@@ -106,11 +132,12 @@ int main(int argc, char **argv)
     const QCommandLineOption listOption(QStringLiteral("list"), QStringLiteral("List the measurements and exit."));
     const QCommandLineOption jsonOnlyOption(QStringLiteral("json-only"), QStringLiteral("Print only the JSON lines (nothing on stderr but errors)."));
     const QCommandLineOption fanoutBurstOption(QStringLiteral("fanout-burst"), QStringLiteral("Signals per burst in the fan-out measures (default: about 100,000 deliveries per burst, 4 bursts in flight)."), QStringLiteral("n"), QStringLiteral("0"));
+    const QCommandLineOption defaultMallocOption(QStringLiteral("default-malloc"), QStringLiteral("Keep glibc's default heap trimming (see MallocTunables in main.cpp)."));
     const QCommandLineOption noBaselinesOption(QStringLiteral("no-baselines"), QStringLiteral("Run only the measures matching --filter, not their baselines (for profiling)."));
     const QCommandLineOption fanoutOption(QStringLiteral("fanout-replicas"), QStringLiteral("Replicas/subscribers of the fan-out measures (default 1000)."), QStringLiteral("n"), QStringLiteral("1000"));
     const QCommandLineOption connectOption(QStringLiteral("connect"), QStringLiteral("Use the server of this kind already listening on 127.0.0.1:port (repeatable; for profiling a server under valgrind)."), QStringLiteral("kind=port"));
     const QCommandLineOption serveOption(QStringLiteral("serve"), QStringLiteral("Internal: run the server of this kind."), QStringLiteral("kind"));
-    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, fanoutBurstOption, noBaselinesOption, connectOption, serveOption});
+    parser.addOptions({durationOption, warmupOption, runsOption, filterOption, listOption, jsonOnlyOption, fanoutOption, fanoutBurstOption, defaultMallocOption, noBaselinesOption, connectOption, serveOption});
     parser.process(app);
 
     Options &o = options();
@@ -184,8 +211,10 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    note(QStringLiteral("burrow-bench: %1 ms per run after %2 ms warm-up, best of %3; %4 group(s)")
-             .arg(o.durationMs).arg(o.warmupMs).arg(o.runs).arg(selected.size()));
+    const bool tunedMalloc = qgetenv("GLIBC_TUNABLES").contains("glibc.malloc.trim_threshold");
+    note(QStringLiteral("burrow-bench: %1 ms per run after %2 ms warm-up, best of %3; %4 group(s); GLIBC_TUNABLES=%5")
+             .arg(o.durationMs).arg(o.warmupMs).arg(o.runs).arg(selected.size())
+             .arg(QString::fromLocal8Bit(qgetenv("GLIBC_TUNABLES"))));
 
     struct Row
     {
@@ -285,6 +314,7 @@ int main(int argc, char **argv)
                     + ",\"server_cpu_us_per_op\":" + jsonNumber(outcome.serverCpuUs, 2)
                     + ",\"runqueue_wait_share\":" + jsonNumber(outcome.runQueueWait, 3);
             line += ",\"load_avg\":[" + jsonNumber(loadBefore, 2) + "," + jsonNumber(loadAfter, 2) + "]";
+            line += QByteArray(",\"malloc_tunables\":") + (tunedMalloc ? "true" : "false");
             line += ",\"duration_ms\":" + QByteArray::number(o.durationMs) + ",\"best_of\":" + QByteArray::number(o.runs) + "}";
             std::printf("%s\n", line.constData());
             std::fflush(stdout);

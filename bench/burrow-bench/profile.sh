@@ -25,6 +25,10 @@ fi
 tag=$(echo "$side.$kind.$filter" | tr -c 'A-Za-z0-9_.\n' '_')
 rm -f "$OUT/$tag".out*
 export BURROW_BENCH_PROFILE="$skip,$count"
+# burrow-bench re-executes itself to set malloc tunables unless they are set (main.cpp): under
+# valgrind that would leave the profiled process, so set them here (valgrind's own allocator
+# ignores them anyway).
+export GLIBC_TUNABLES="glibc.malloc.trim_threshold=268435456:glibc.malloc.top_pad=16777216"
 args=(--filter "$filter" --no-baselines --runs 1 --warmup-ms 0 --duration-ms 36000000 --json-only)
 if [ "$side" = client ]; then
     valgrind --tool=callgrind --callgrind-out-file="$OUT/$tag.out" "$BIN" "${args[@]}" > /dev/null 2>&1 || true
