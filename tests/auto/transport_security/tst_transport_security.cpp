@@ -45,6 +45,7 @@ private Q_SLOTS:
     void tlsHttp();
     void tlsUntrustedCertificateRefused();
     void tlsCertificateErrors();
+    void tlsAtCapacity();
 
 private:
     void startServer(const QByteArray &key);
@@ -580,6 +581,38 @@ void tst_TransportSecurity::tlsCertificateErrors()
     QVERIFY(!settings.isTlsEnabled());
     QVERIFY(settings.setTlsCertificate(tlsFile("server.crt"), tlsFile("server.key"), nullptr));
     QVERIFY(settings.isTlsEnabled());
+}
+
+void tst_TransportSecurity::tlsAtCapacity()
+{
+    // The capacity refusal also works over TLS.
+    Server server;
+    ServerSettings settings;
+    QVERIFY(settings.setTlsCertificate(tlsFile("server.crt"), tlsFile("server.key")));
+    settings.setMaxConnections(1);
+    server.setSettings(settings);
+    QVERIFY(listenLocal(server));
+    Client first;
+    ClientSettings clientSettings;
+    clientSettings.setSslConfiguration(trustingTestCa());
+    first.setSettings(clientSettings);
+    first.connectToServer(server.webSocketUrl());
+    QVERIFY2(first.waitForConnected(10000), qPrintable(first.errorString()));
+
+    Client second;
+    second.setSettings(clientSettings);
+    second.connectToServer(server.webSocketUrl());
+    QVERIFY(!second.waitForConnected(10000));
+    QCOMPARE(second.error(), ErrorCode::Unavailable);
+    QVERIFY2(second.errorString().contains(QLatin1String("capacity")), qPrintable(second.errorString()));
+
+    QNetworkAccessManager network;
+    QNetworkRequest request(server.httpUrl().resolved(QUrl(QStringLiteral("/anything"))));
+    request.setSslConfiguration(trustingTestCa());
+    QNetworkReply *reply = network.get(request);
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 503);
+    QCOMPARE(first.state(), Client::State::Connected);
 }
 
 QTEST_MAIN(tst_TransportSecurity)
