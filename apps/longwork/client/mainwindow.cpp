@@ -97,6 +97,7 @@ MainWindow::MainWindow(LongWorkSession *session, QWidget *parent)
             m_lastError.clear();
         }
         updateConnection();
+        updateTotal();
     });
     connect(session, &LongWorkSession::stateChanged, this, &MainWindow::updateStartButton);
     connect(session, &LongWorkSession::connectionLost, this, [this](const QString &reason) {
@@ -187,8 +188,11 @@ void MainWindow::updateConnection()
 void MainWindow::updateTotal()
 {
     const int total = m_session->totalWorkCount();
-    m_totalLabel->setText(total < 0 ? tr("Works started on the server: unknown")
-                                    : tr("Works started on the server, by all clients: %1").arg(total));
+    QString text = total < 0 ? tr("Works started on the server: unknown")
+                             : tr("Works started on the server, by all clients: %1").arg(total);
+    if (total >= 0 && m_session->state() != LongWorkSession::State::Connected)
+        text += QLatin1Char(' ') + tr("(when last connected)");
+    m_totalLabel->setText(text);
 }
 
 void MainWindow::chooseServer()

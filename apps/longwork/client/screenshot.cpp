@@ -51,7 +51,7 @@ int takeScreenshot(const QString &fileName, const QString &scene)
     LongWorkSettings settings;
     settings.setMeanDuration(1500);
     settings.setFailureRate(0.3);
-    settings.setSeed(4);
+    settings.setSeed(28); // two of the first five fail
     auto server = std::make_unique<Burrow::Server>();
     Burrow::ServiceRegistry registry;
     registry.registerService<ILongWorkService>([settings] { return new LongWorkService(settings); });

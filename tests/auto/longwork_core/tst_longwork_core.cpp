@@ -155,7 +155,6 @@ private Q_SLOTS:
     void sessionRefusesWhenNotConnected();
     void sessionUnknownService();
     void sessionDestroyedWithCallsPending();
-    void refusedConnectionIsReportedAsSuch();
 
     void modelTicksWhileRunning();
 };
@@ -636,26 +635,6 @@ void tst_LongWorkCore::sessionDestroyedWithCallsPending()
     }
     QTest::qWait(50);
     QTRY_COMPARE(server.created()->runningWorkCount(), 0); // the works lost their callbacks: ended
-}
-
-void tst_LongWorkCore::refusedConnectionIsReportedAsSuch()
-{
-    // Library issue (libs/transport, Client): with Qt 6.4, QWebSocket emits disconnected()
-    // before error(ConnectionRefusedError) when nothing listens, and ClientPrivate::openSocket()
-    // reports the first: "server closed the connection during the upgrade", which sends the
-    // user looking for a server that does not exist.
-    Server probe;
-    QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
-    const QUrl url = probe.webSocketUrl();
-    probe.close();
-    Client client;
-    QSignalSpy errors(&client, &Client::errorOccurred);
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^client ws://")));
-    client.connectToServer(url);
-    QTRY_COMPARE(errors.size(), 1);
-    const QString message = errors.constFirst().at(1).toString();
-    QEXPECT_FAIL("", "Client reports a refused connection as closed during the upgrade", Continue);
-    QVERIFY2(message.contains(QLatin1String("refused"), Qt::CaseInsensitive), qPrintable(message));
 }
 
 void tst_LongWorkCore::modelTicksWhileRunning()
