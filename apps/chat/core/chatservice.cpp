@@ -5,12 +5,36 @@
 
 #include <Burrow/callcontext.h>
 #include <Burrow/connection.h>
+#include <Burrow/serviceregistry.h>
 
 #include <algorithm>
 
 ChatService::ChatService(QObject *parent) : IChatService(parent) {}
 
 ChatService::~ChatService() = default;
+
+ChatService *ChatService::registerWith(Burrow::ServiceRegistry *registry)
+{
+    auto *service = new ChatService;
+    if (!registry->registerService<IChatService>([service] { return service; }, Burrow::Lifetime::Shared,
+                                                 Burrow::Execution::LockedPerInterface)) {
+        delete service;
+        return nullptr;
+    }
+    // Direct: emitted in the connection's thread as soon as the release is known. The
+    // connection goes with the service.
+    QObject::connect(registry, &Burrow::ServiceRegistry::callbackReleased, service,
+                     [service](QObject *callback, const QString &) { service->markReleased(callback); },
+                     Qt::DirectConnection);
+    return service;
+}
+
+void ChatService::markReleased(QObject *callback)
+{
+    QMutexLocker locker(&m_releasedMutex);
+    if (const auto flag = m_releasedFlags.value(callback))
+        flag->store(true, std::memory_order_relaxed);
+}
 
 ChatService::CallerId ChatService::currentCaller()
 {
@@ -97,6 +121,7 @@ ChatResult ChatService::joinAs(CallerId caller, const QString &nickname, QShared
     member.nickname = ChatRules::normalizedNickname(nickname);
     member.key = ChatRules::nicknameKey(nickname);
     member.callback = std::move(callback);
+    member.released = std::make_shared<std::atomic<bool>>(false);
     if (const auto holder = m_byKey.constFind(member.key); holder != m_byKey.constEnd()) {
         return refuse(caller, "join",
                       ChatResult::failure(ChatResult::Error::NicknameTaken,
@@ -107,13 +132,19 @@ ChatResult ChatService::joinAs(CallerId caller, const QString &nickname, QShared
     const QList<Member> others = m_members.values();
     m_byKey.insert(member.key, caller);
     m_members.insert(caller, member);
+    {
+        QMutexLocker releasedLocker(&m_releasedMutex);
+        m_releasedFlags.insert(member.callback.data(), member.released);
+    }
     ++m_statistics.joins;
     qCInfo(lcChatServer).noquote() << QStringLiteral("%1 joined (caller %2); %3 member(s)")
                                           .arg(member.nickname)
                                           .arg(caller)
                                           .arg(m_members.size());
-    for (const Member &other : others)
-        other.callback->memberJoined(member.nickname);
+    for (const Member &other : others) {
+        if (!other.released->load(std::memory_order_relaxed))
+            other.callback->memberJoined(member.nickname);
+    }
 
     ChatResult result;
     result.members = sortedNicknames();
@@ -140,7 +171,7 @@ ChatResult ChatService::sayAs(CallerId caller, const QString &text)
     const QHash<CallerId, Member> members = m_members;
     ++m_statistics.messages;
     for (auto it = members.cbegin(); it != members.cend(); ++it) {
-        if (it.key() == caller)
+        if (it.key() == caller || it->released->load(std::memory_order_relaxed))
             continue;
         it->callback->messagePosted(nickname, text, time);
         ++m_statistics.deliveries;
@@ -159,6 +190,10 @@ bool ChatService::leaveAs(CallerId caller, const QString &reason)
     const Member member = it.value();
     m_members.erase(it);
     m_byKey.remove(member.key);
+    {
+        QMutexLocker releasedLocker(&m_releasedMutex);
+        m_releasedFlags.remove(member.callback.data());
+    }
     ++m_statistics.leaves;
     qCInfo(lcChatServer).noquote() << QStringLiteral("%1 left (caller %2%3); %4 member(s)")
                                           .arg(member.nickname)
@@ -166,8 +201,10 @@ bool ChatService::leaveAs(CallerId caller, const QString &reason)
                                           .arg(reason.isEmpty() ? QString() : QStringLiteral(", ") + reason)
                                           .arg(m_members.size());
     const QList<Member> others = m_members.values();
-    for (const Member &other : others)
-        other.callback->memberLeft(member.nickname, reason);
+    for (const Member &other : others) {
+        if (!other.released->load(std::memory_order_relaxed))
+            other.callback->memberLeft(member.nickname, reason);
+    }
     return true;
 }
 

@@ -3,14 +3,20 @@
 #include "chatcontracts.h"
 
 #include <QtCore/QHash>
+#include <QtCore/QMutex>
 #include <QtCore/QRecursiveMutex>
 
-// The chat room served by chat-server: register it Shared and LockedPerInterface, as the
+#include <atomic>
+#include <memory>
+
+namespace Burrow {
+class ServiceRegistry;
+}
+
+// The chat room served by chat-server, registered Shared and LockedPerInterface as the
 // reference registers its chat (sicShared, optExecLockedPerInterface):
 //
-//     registry.registerService<IChatService>([] { return new ChatService; },
-//                                            Burrow::Lifetime::Shared,
-//                                            Burrow::Execution::LockedPerInterface);
+//     ChatService *chat = ChatService::registerWith(&registry);
 //
 // A member is a caller: the connection a call came on (Burrow::CallContext). A member leaves
 // with leave(), when its client releases the callback it joined with, or when its connection
@@ -41,6 +47,13 @@ public:
 
     explicit ChatService(QObject *parent = nullptr);
     ~ChatService() override;
+
+    // Registers a new ChatService with the registry (Shared, LockedPerInterface; the registry
+    // owns it) and has it follow the registry's callbackReleased() signal, so that a member
+    // whose callback is gone is skipped at once, before callbackReleased() makes it leave.
+    static ChatService *registerWith(Burrow::ServiceRegistry *registry);
+    // Skips the member holding this callback in broadcasts from now on. Thread-safe; cheap.
+    void markReleased(QObject *callback);
 
     // IChatService, for the caller of the current call (currentCaller()).
     ChatResult join(const QString &nickname, QSharedPointer<IChatCallback> callback) override;
@@ -74,6 +87,7 @@ private:
         QString nickname;
         QString key; // ChatRules::nicknameKey()
         QSharedPointer<IChatCallback> callback;
+        std::shared_ptr<std::atomic<bool>> released; // set by markReleased()
     };
 
     ChatResult refuse(CallerId caller, const char *what, const ChatResult &result);
@@ -83,4 +97,9 @@ private:
     QHash<CallerId, Member> m_members;
     QHash<QString, CallerId> m_byKey;
     Statistics m_statistics;
+
+    // markReleased() runs in the connection's thread while a broadcast may hold m_mutex: it
+    // has its own lock.
+    QMutex m_releasedMutex;
+    QHash<QObject *, std::shared_ptr<std::atomic<bool>>> m_releasedFlags;
 };

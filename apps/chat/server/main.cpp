@@ -116,10 +116,8 @@ int main(int argc, char *argv[])
 
     Burrow::Server server;
     server.setSettings(settings);
-    ChatService *chat = nullptr;
     Burrow::ServiceRegistry registry;
-    registry.registerService<IChatService>([&chat] { return chat = new ChatService; }, Burrow::Lifetime::Shared,
-                                           Burrow::Execution::LockedPerInterface);
+    ChatService *chat = ChatService::registerWith(&registry);
     registry.attach(&server);
     QObject::connect(&server, &Burrow::Server::upgradeRefused, &app,
                      [](const QHostAddress &peer, int status, const QString &reason) {
@@ -140,8 +138,6 @@ int main(int argc, char *argv[])
     quint64 lastMessages = 0;
     quint64 lastJoins = 0;
     QObject::connect(&statisticsTimer, &QTimer::timeout, &app, [&] {
-        if (!chat)
-            return;
         const ChatService::Statistics s = chat->statistics();
         if (s.messages == lastMessages && s.joins == lastJoins)
             return;

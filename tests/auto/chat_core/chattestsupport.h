@@ -22,12 +22,11 @@ struct ChatServer
 {
     Burrow::Server server;
     Burrow::ServiceRegistry registry;
-    QPointer<ChatService> service; // created at the first call
+    QPointer<ChatService> service;
 
     bool start(quint16 port = 0, const Burrow::ServerSettings &settings = Burrow::ServerSettings())
     {
-        registry.registerService<IChatService>([this] { return service = new ChatService; },
-                                               Burrow::Lifetime::Shared, Burrow::Execution::LockedPerInterface);
+        service = ChatService::registerWith(&registry);
         server.setSettings(settings);
         registry.attach(&server);
         if (!server.listen(QHostAddress::LocalHost, port)) {

@@ -31,6 +31,7 @@ private Q_SLOTS:
     void broadcastInProcess();
     void leaveInProcess();
     void releaseInProcess();
+    void markedReleasedIsSkipped();
     void statistics();
     void formatting();
 
@@ -257,6 +258,30 @@ void tst_ChatCore::releaseInProcess()
     service.callbackReleased(bob.data(), QStringLiteral("ChatCallback"));
     QCOMPARE(service.members(), QStringList{QStringLiteral("alice")});
     QCOMPARE(alice->events().last(), QStringLiteral("left bob ()"));
+}
+
+void tst_ChatCore::markedReleasedIsSkipped()
+{
+    // What registerWith() wires to the registry's callbackReleased() signal: the member is
+    // skipped at once, and leaves when callbackReleased() runs.
+    ChatService service;
+    auto alice = QSharedPointer<Recorder>::create();
+    auto bob = QSharedPointer<Recorder>::create();
+    QVERIFY(service.joinAs(1, QStringLiteral("alice"), alice).isOk());
+    QVERIFY(service.joinAs(2, QStringLiteral("bob"), bob).isOk());
+    service.markReleased(bob.data());
+    QVERIFY(service.sayAs(1, QStringLiteral("bob, are you there?")).isOk());
+    QVERIFY(bob->events().isEmpty());
+    QCOMPARE(service.statistics().deliveries, 0u);
+    QCOMPARE(service.members().size(), 2);
+    service.callbackReleased(bob.data(), QStringLiteral("ChatCallback"));
+    QCOMPARE(service.members(), QStringList{QStringLiteral("alice")});
+    // The flag went with the member: a new member at the same address is not skipped.
+    bob.reset();
+    auto carol = QSharedPointer<Recorder>::create();
+    QVERIFY(service.joinAs(3, QStringLiteral("carol"), carol).isOk());
+    QVERIFY(service.sayAs(1, QStringLiteral("hi carol")).isOk());
+    QCOMPARE(carol->events(), QStringList{QStringLiteral("msg alice: hi carol")});
 }
 
 void tst_ChatCore::statistics()
