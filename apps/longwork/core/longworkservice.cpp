@@ -97,12 +97,12 @@ void LongWorkServicePrivate::run(LongWorkService *service, const std::shared_ptr
             callback->workFailed(work->name, error);
         const Burrow::CallError callError = Burrow::lastCallError();
         delivered = !callError.isError();
+        const QString gone = delivered ? QString() : QStringLiteral("; its client is gone");
         if (succeeded) {
-            qCInfo(lcLongWorkServer).noquote() << "work" << work->name << "finished in" << timeTaken << "ms"
-                                               << (delivered ? "" : "; its client is gone");
+            qCInfo(lcLongWorkServer).noquote() << "work" << work->name << "finished in" << timeTaken << "ms" + gone;
         } else {
             qCInfo(lcLongWorkServer).noquote() << "work" << work->name << "failed after" << timeTaken << "ms:"
-                                               << error << (delivered ? "" : "; its client is gone");
+                                               << error + gone;
         }
     }
     // Dropped here, in the work's thread, like the reference's TLongWorkServiceThread.

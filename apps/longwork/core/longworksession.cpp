@@ -9,6 +9,7 @@
 
 #include <QtCore/QHash>
 #include <QtCore/QPointer>
+#include <QtCore/QTimer>
 
 #include <functional>
 
@@ -101,6 +102,14 @@ void LongWorkSessionPrivate::onConnected()
             if (reply.error() == Burrow::ErrorCode::UnknownService
                 || reply.error() == Burrow::ErrorCode::ContractMismatch) {
                 q->disconnectFromServer();
+            } else {
+                // E.g. a timeout on a slow server that is still connected: ask again.
+                QTimer::singleShot(1000, q, [this, generation] {
+                    if (!destroying && generation == resolveGeneration
+                        && client.state() == Burrow::Client::State::Connected) {
+                        onConnected();
+                    }
+                });
             }
             return;
         }

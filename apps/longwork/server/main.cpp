@@ -157,7 +157,7 @@ int main(int argc, char *argv[])
     std::fflush(stdout);
     qCInfo(lcLongWorkServer).noquote() << "works take" << settings.meanDuration() << "ms +-20 %, failure rate"
                                        << settings.failureRate()
-                                       << (settings.seed() ? u"seed %1"_s.arg(*settings.seed()) : u"random"_s);
+                                       << (settings.seed() ? u"seed %1"_s.arg(*settings.seed()) : u"no seed"_s);
 
 #ifdef Q_OS_UNIX
     quitOnSignals(&app);

@@ -237,7 +237,6 @@ void tst_LongWorkCore::callbackFromWorkerThreadAfterTheWork()
     clock.start();
     service.startWork(QStringLiteral("alpha"), callback);
     // startWork() returns at once; the work runs elsewhere.
-    QVERIFY(clock.elapsed() < 100);
     QCOMPARE(service.totalWorkCount(), 1);
     QCOMPARE(service.runningWorkCount(), 1);
     QCOMPARE(recorder->count(), 0);
@@ -361,7 +360,6 @@ void tst_LongWorkCore::overServer()
     QCOMPARE(client.service->totalWorkCount(), int(names.size()));
     QVERIFY(server.created());
     QSignalSpy ended(server.created(), &LongWorkService::workEnded);
-    QCOMPARE(server.created()->runningWorkCount(), int(names.size()));
 
     QTRY_COMPARE_WITH_TIMEOUT(recorder->count(), int(names.size()), 10000);
     WorkPlanner planner(settings);
