@@ -592,6 +592,16 @@ void HttpConnectionPrivate::deliver(quint64 sequence, const QByteArray &wire, bo
     entry.answered = true;
     entry.wire = wire;
     entry.close = entry.close || close;
+    if (entry.close && state == State::Reading) {
+        // No response after this one will be written: parse no further requests (RFC 9112
+        // 9.6), as for a request's own "Connection: close". Without this, a handler answering
+        // at once with "Connection: close" had the rest of the pipelined input dispatched too,
+        // and those requests ran without their responses ever being sent.
+        state = State::LastRequest;
+        inHead = false;
+        inBody = false;
+        continueWanted = false;
+    }
     pump();
 }
 
