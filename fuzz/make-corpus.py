@@ -174,7 +174,6 @@ JSON_MESSAGES = {
 }
 JSON_TEXT = {
     "escapes": b'{"type":"notification","target":"\\u00e9\\ud83d\\ude00\\n\\"","method":"m\\/","args":["\\u0000\\t"]}',
-    "lone-surrogate": b'{"type":"notification","target":"x","method":"m","args":["\\ud800"]}',
     "whitespace": b' \n{ "type" : "answer" , "id" : 1 , "result" : [ 1.0 , -0.0 , 7e0 , 1E-7 ] }\t',
     "duplicate-keys": b'{"type":"answer","type":"request","id":1,"id":2,"target":"t","method":"m","args":[]}',
     "numbers": b'{"type":"answer","id":1,"result":[9223372036854775807,9223372036854775808,-9223372036854775808,1e400,0.1]}',
