@@ -62,6 +62,7 @@ int main(int argc, char *argv[])
     parser.addOption({u"key"_s, u"Pre-shared key of the master (encrypted binary frames)."_s, u"key"_s});
     parser.addOption({u"protocol"_s, u"Wire protocol: json or binary (default binary)."_s, u"protocol"_s});
     parser.addOption({u"table"_s, u"Table to follow (default People; repeat for several)."_s, u"name"_s});
+    parser.addOption({u"page-size"_s, u"Changes per catch-up page (default 5000)."_s, u"count"_s});
     parser.addOption({u"each"_s, u"Print one line per applied transaction."_s});
     parser.addOption({u"status-interval"_s, u"Seconds between status lines (default 1, 0: none)."_s, u"seconds"_s});
     parser.process(app);
@@ -78,6 +79,13 @@ int main(int argc, char *argv[])
     const double statusInterval = parser.isSet(u"status-interval"_s) ? parser.value(u"status-interval"_s).toDouble(&ok) : 1;
     if (!ok || statusInterval < 0)
         return fail(u"--status-interval takes a non-negative number of seconds"_s);
+
+    int pageSize = 5000;
+    if (parser.isSet(u"page-size"_s)) {
+        pageSize = parser.value(u"page-size"_s).toInt(&ok);
+        if (!ok || pageSize < 1)
+            return fail(u"--page-size takes a positive number"_s);
+    }
 
     Burrow::ClientSettings settings;
     const QString protocol = parser.value(u"protocol"_s);
@@ -99,6 +107,7 @@ int main(int argc, char *argv[])
     client.setSettings(settings);
     Burrow::RemoteServices services(&client);
     Burrow::ReplicationSlave slave(&database, &services);
+    slave.setPageSize(pageSize);
 
     QObject::connect(&client, &Burrow::Client::connected, &app, [&url] {
         std::printf("connected to %s\n", qPrintable(url.toString()));
