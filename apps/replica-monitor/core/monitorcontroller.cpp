@@ -36,6 +36,12 @@ MonitorController::MonitorController(const Options &options, QObject *parent)
 MonitorController::~MonitorController()
 {
     m_refresh.stop();
+    // No more signals to this half-destroyed object (stopping the slaves emits stateChanged).
+    for (QObject *source : {static_cast<QObject *>(m_slave.get()), static_cast<QObject *>(m_client.get()),
+                            static_cast<QObject *>(m_master.get())}) {
+        if (source)
+            source->disconnect(this);
+    }
     if (m_writer)
         m_writer->stop();
     // The slaves first (their callbacks are released), then the clients, then the master.
@@ -202,10 +208,12 @@ bool MonitorController::start()
                 const Burrow::ReplicationTableStatus s = m_slave->status(table);
                 switch (state) {
                 case Burrow::ReplicationSlave::State::CatchingUp:
-                    log(s.resumptions > 0 ? u"%1: resuming from v%2"_s.arg(table).arg(s.appliedVersion)
-                                          : u"%1: catching up from v%2"_s.arg(table).arg(s.appliedVersion));
+                    // After having been live (or caught up) once in this sync: a resumption.
+                    log(m_resuming || s.resumptions > 0 ? u"%1: resuming from v%2"_s.arg(table).arg(s.appliedVersion)
+                                                        : u"%1: catching up from v%2"_s.arg(table).arg(s.appliedVersion));
                     break;
                 case Burrow::ReplicationSlave::State::Live:
+                    m_resuming = true;
                     log(u"%1: live at v%2"_s.arg(table).arg(s.appliedVersion));
                     break;
                 case Burrow::ReplicationSlave::State::Waiting:
@@ -251,6 +259,7 @@ void MonitorController::startSync()
         return;
     }
     m_syncing = true;
+    m_resuming = false;
     log(u"sync started (slave at v%1)"_s.arg(m_slaveDb->appliedVersion(m_options.table)));
     Q_EMIT syncingChanged(true);
     refresh();

@@ -156,6 +156,7 @@ private:
     bool m_syncing = false;
     bool m_manualDisconnect = false;
     bool m_wasConnected = false;
+    bool m_resuming = false; // the slave went live since startSync(): catch-ups are resumptions
 
     ChangeFeedModel *m_masterModel;
     ChangeFeedModel *m_slaveModel;

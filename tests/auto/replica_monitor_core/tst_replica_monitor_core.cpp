@@ -108,9 +108,11 @@ void tst_ReplicaMonitorCore::controllerFollowsBurstAndResumes()
     QVERIFY2(controller.start(), qPrintable(controller.errorString()));
     QVERIFY(controller.canBurst());
     QVERIFY(controller.masterUrl().port() > 0);
-    QCOMPARE(controller.masterModel()->totalRows(), 40); // 10 transactions of 4 inserted rows
+    // 10 random transactions of 4 rows (inserts, updates, deletes) were written.
+    QVERIFY(controller.masterModel()->totalRows() > 0);
+    QCOMPARE(controller.masterModel()->totalRows(), int(controller.masterDatabase()->count<Person>()));
+    QCOMPARE(controller.stats().masterVersion, controller.masterDatabase()->currentVersion());
     QCOMPARE(controller.stats().slaveVersion, 0);
-    QVERIFY(controller.stats().masterVersion >= 40);
 
     controller.startSync();
     QVERIFY(controller.isSyncing());
@@ -179,7 +181,7 @@ void tst_ReplicaMonitorCore::controllerRemoteMode()
     master.startBurst();
     QTRY_VERIFY_WITH_TIMEOUT(master.stats().masterVersion > 200, 10000);
     master.stopBurst();
-    const qint64 version = master.stats().masterVersion;
+    const qint64 version = master.masterDatabase()->currentVersion();
     QTRY_COMPARE_WITH_TIMEOUT(remote.stats().masterVersion, version, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(remote.stats().slaveVersion, version, 15000);
     QTRY_COMPARE_WITH_TIMEOUT(remote.masterModel()->visibleKeys(), master.masterModel()->visibleKeys(), 5000);
