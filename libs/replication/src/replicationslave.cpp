@@ -59,7 +59,7 @@ void ReplicationSlavePrivate::setState(TableSync &sync, ReplicationSlave::State 
 
 bool ReplicationSlavePrivate::isConnected() const
 {
-    return client && clientState == Client::State::Connected && !client->isHttp();
+    return client && clientState == Client::State::Connected;
 }
 
 void ReplicationSlavePrivate::onClientStateChanged(Client::State state)
@@ -97,6 +97,16 @@ void ReplicationSlavePrivate::begin(TableSync &sync)
     reset(sync);
     if (!isConnected()) {
         setState(sync, ReplicationSlave::State::Waiting);
+        return;
+    }
+    if (client->isHttp()) {
+        // No callbacks over plain HTTP: nothing to retry until the client connects otherwise.
+        setState(sync, ReplicationSlave::State::Waiting);
+        error = ErrorCode::NotSupported;
+        errorString = QStringLiteral("replication needs a WebSocket connection (ws:// or wss://), not %1")
+                              .arg(client->url().toString());
+        qCWarning(lcReplication).noquote() << sync.table << ":" << errorString;
+        Q_EMIT q->errorOccurred(sync.table, error, errorString);
         return;
     }
     if (sync.caughtUpOnce)

@@ -87,6 +87,7 @@ private Q_SLOTS:
     void resumeAfterDisconnect();
     void resumeAfterMasterRestart();
     void slaveAheadOfMaster();
+    void plainHttpClientIsRefused();
 
 private:
     QString path(const QString &name) const { return m_dir->filePath(name); }
@@ -614,6 +615,25 @@ void tst_ReplicationCore::slaveAheadOfMaster()
              qPrintable(errors.first().at(2).toString()));
     QCOMPARE(s.state(), ReplicationSlave::State::Waiting);
     QCOMPARE(s.db.appliedVersion(people), 1000);
+}
+
+void tst_ReplicationCore::plainHttpClientIsRefused()
+{
+    MasterSide m;
+    QVERIFY(m.open(path("master.sqlite")));
+    QVERIFY(m.start());
+    SlaveSide s;
+    QVERIFY(s.open(path("slave.sqlite")));
+    QUrl rpc = m.server.httpUrl();
+    rpc.setPath(m.server.settings().httpRpcPath());
+    QVERIFY(s.connectTo(rpc));
+    QSignalSpy errors(s.slave.get(), &ReplicationSlave::errorOccurred);
+    QVERIFY(s.slave->startSync(people));
+    QTRY_COMPARE(errors.count(), 1);
+    QCOMPARE(errors.first().at(1).value<ErrorCode>(), ErrorCode::NotSupported);
+    QCOMPARE(s.state(), ReplicationSlave::State::Waiting);
+    QTest::qWait(100);
+    QCOMPARE(m.master->subscriptionCount(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ReplicationCore)
