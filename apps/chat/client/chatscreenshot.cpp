@@ -1,8 +1,12 @@
 #include "chatscreenshot.h"
 
 #include "chathistorymodel.h"
+#include "chatservice.h"
 #include "chatsession.h"
 #include "chatwindow.h"
+
+#include <Burrow/server.h>
+#include <Burrow/serviceregistry.h>
 
 #include <QtGui/QPixmap>
 #include <QtWidgets/QLineEdit>
@@ -14,9 +18,9 @@ constexpr int stepPause = 250;   // milliseconds between steps, so that they rea
 constexpr int timeout = 30000;
 } // namespace
 
-ChatScreenshot::ChatScreenshot(ChatWindow *window, const QString &file, const Burrow::ClientSettings &settings,
-                               QObject *parent)
-    : QObject(parent), m_window(window), m_file(file), m_settings(settings)
+ChatScreenshot::ChatScreenshot(ChatWindow *window, const QString &file, Scene scene,
+                               const Burrow::ClientSettings &settings, QObject *parent)
+    : QObject(parent), m_window(window), m_file(file), m_scene(scene), m_settings(settings)
 {
     m_timer.setInterval(40);
     connect(&m_timer, &QTimer::timeout, this, &ChatScreenshot::poll);
@@ -25,6 +29,17 @@ ChatScreenshot::ChatScreenshot(ChatWindow *window, const QString &file, const Bu
 ChatScreenshot::~ChatScreenshot()
 {
     qDeleteAll(m_participants);
+}
+
+bool ChatScreenshot::sceneFromName(const QString &name, Scene *scene)
+{
+    if (name == QLatin1String("conversation"))
+        *scene = Scene::Conversation;
+    else if (name == QLatin1String("reconnecting"))
+        *scene = Scene::Reconnecting;
+    else
+        return false;
+    return true;
 }
 
 ChatSession *ChatScreenshot::participant(const QString &nickname)
@@ -50,6 +65,70 @@ bool ChatScreenshot::windowSaw(const QString &text) const
 }
 
 void ChatScreenshot::start()
+{
+    if (m_scene == Scene::Reconnecting)
+        playReconnecting();
+    else
+        playConversation();
+    m_next = 0;
+    m_sinceStep.start();
+    m_total.start();
+    m_timer.start();
+}
+
+void ChatScreenshot::addGrab(int delay)
+{
+    m_steps.append({[this, delay] { return m_sinceStep.elapsed() > delay; },
+                    [this] {
+                        const QPixmap picture = m_window->grab();
+                        if (!picture.save(m_file, "PNG")) {
+                            fail(QStringLiteral("cannot write %1").arg(m_file));
+                            return;
+                        }
+                        std::fprintf(stdout, "screenshot: %s (%dx%d)\n", qPrintable(m_file), picture.width(),
+                                     picture.height());
+                        std::fflush(stdout);
+                        Q_EMIT finished(0);
+                    }});
+}
+
+void ChatScreenshot::playReconnecting()
+{
+    ChatWindow *w = m_window;
+    m_registry = std::make_unique<Burrow::ServiceRegistry>();
+    m_server = std::make_unique<Burrow::Server>();
+    ChatService::registerWith(m_registry.get());
+    m_registry->attach(m_server.get());
+    if (!m_server->listen(QHostAddress::LocalHost, 0)) {
+        fail(QStringLiteral("cannot listen: %1").arg(m_server->errorString()));
+        return;
+    }
+    w->setServerAddress(m_server->webSocketUrl().toString());
+    auto always = [] { return true; };
+    auto sees = [this](const QString &text) { return [this, text] { return windowSaw(text); }; };
+    m_steps = {
+        {always, [w] { w->connectToServer(); }},
+        {[w] { return w->session()->isJoined(); }, [this] { m_url = m_window->session()->url(); participant(QStringLiteral("ops")); }},
+        {[this] { return participant(QStringLiteral("ops"))->isJoined(); },
+         [this] { participant(QStringLiteral("ops"))->send(QStringLiteral("Restarting the chat server for the upgrade, back in a minute.")); }},
+        {sees(QStringLiteral("back in a minute.")),
+         [w] {
+             w->findChild<QLineEdit *>(QStringLiteral("messageEdit"))->setText(QStringLiteral("OK, go ahead"));
+             w->sendMessage();
+         }},
+        {sees(QStringLiteral("OK, go ahead")),
+         [this] {
+             // The server goes away: the window keeps trying.
+             m_server.reset();
+             m_registry.reset();
+         }},
+        {[w] { return w->session()->state() == ChatSession::State::Reconnecting; },
+         [w] { w->findChild<QLineEdit *>(QStringLiteral("messageEdit"))->setText(QStringLiteral("Is it back yet?")); }},
+    };
+    addGrab(1500);
+}
+
+void ChatScreenshot::playConversation()
 {
     ChatWindow *w = m_window;
     auto always = [] { return true; };
@@ -92,22 +171,8 @@ void ChatScreenshot::start()
         {sees(QStringLiteral("see you tomorrow!")), [this] { participant(QStringLiteral("carol"))->close(); }},
         {sees(QStringLiteral("carol left")),
          [w] { w->findChild<QLineEdit *>(QStringLiteral("messageEdit"))->setText(QStringLiteral("Thanks both, ")); }},
-        {[this] { return m_sinceStep.elapsed() > 600; },
-         [this] {
-             const QPixmap picture = m_window->grab();
-             if (!picture.save(m_file, "PNG")) {
-                 fail(QStringLiteral("cannot write %1").arg(m_file));
-                 return;
-             }
-             std::fprintf(stdout, "screenshot: %s (%dx%d)\n", qPrintable(m_file), picture.width(), picture.height());
-             std::fflush(stdout);
-             Q_EMIT finished(0);
-         }},
     };
-    m_next = 0;
-    m_sinceStep.start();
-    m_total.start();
-    m_timer.start();
+    addGrab(600);
 }
 
 void ChatScreenshot::poll()

@@ -8,22 +8,35 @@
 #include <QtCore/QUrl>
 
 #include <functional>
+#include <memory>
 
+namespace Burrow {
+class Server;
+class ServiceRegistry;
+}
 class ChatSession;
 class ChatWindow;
 
-// chat-client --screenshot: plays a short conversation between the window's user and three
-// scripted participants (ChatSessions in this process, on the same server), then saves the
-// window's picture (QWidget::grab()).
+// chat-client --screenshot: plays a short scene between the window's user and scripted
+// participants (ChatSessions in this process), then saves the window's picture
+// (QWidget::grab()).
+//   Conversation: three others join, talk and leave (one by losing its connection), on the
+//                 server the window is set to.
+//   Reconnecting: a server of its own in this process, which goes away after a few messages:
+//                 the window shows the connection lost and its reconnection attempts.
 class ChatScreenshot : public QObject
 {
     Q_OBJECT
 public:
-    ChatScreenshot(ChatWindow *window, const QString &file, const Burrow::ClientSettings &settings,
+    enum class Scene { Conversation, Reconnecting };
+
+    ChatScreenshot(ChatWindow *window, const QString &file, Scene scene, const Burrow::ClientSettings &settings,
                    QObject *parent = nullptr);
     ~ChatScreenshot() override;
 
     void start();
+    // "conversation" or "reconnecting"; false for anything else.
+    static bool sceneFromName(const QString &name, Scene *scene);
 
 Q_SIGNALS:
     void finished(int exitCode);
@@ -38,9 +51,15 @@ private:
     bool windowSaw(const QString &text) const;
     void poll();
     void fail(const QString &why);
+    void playConversation();
+    void playReconnecting();
+    void addGrab(int delay);
 
     ChatWindow *m_window;
     QString m_file;
+    Scene m_scene;
+    std::unique_ptr<Burrow::ServiceRegistry> m_registry; // Reconnecting: the server of its own
+    std::unique_ptr<Burrow::Server> m_server;
     Burrow::ClientSettings m_settings;
     QUrl m_url;
     QList<ChatSession *> m_participants;

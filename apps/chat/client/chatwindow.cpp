@@ -151,11 +151,16 @@ ChatWindow::ChatWindow(QSettings *preferences, QWidget *parent)
     connect(m_session, &ChatSession::stateChanged, this, &ChatWindow::updateState);
     connect(m_session, &ChatSession::membersChanged, this, &ChatWindow::updateMembers);
     connect(m_session, &ChatSession::joined, this, [this] {
+        m_wasJoined = true;
         savePreferences();
         m_messageEdit->setFocus();
     });
-    connect(m_session, &ChatSession::errorOccurred, this,
-            [this](ChatSession::Error, const QString &message) { statusBar()->showMessage(message, 8000); });
+    connect(m_session, &ChatSession::errorOccurred, this, [this](ChatSession::Error error, const QString &message) {
+        // Errors about the connection show in the state label; those about a message, briefly.
+        if (error == ChatSession::Error::SendRefused || error == ChatSession::Error::NotJoined)
+            statusBar()->showMessage(message, 8000);
+        updateState();
+    });
     connect(m_session, &ChatSession::closed, this, [this] {
         if (m_closing)
             close();
@@ -225,6 +230,7 @@ void ChatWindow::connectToServer()
         return;
     }
     m_session->setClientSettings(m_clientSettings);
+    m_wasJoined = false;
     m_session->open(url, nickname());
 }
 
@@ -288,7 +294,10 @@ void ChatWindow::updateState()
         text = tr("Connected to %1 as <b>%2</b>").arg(server, nickname);
         break;
     case State::Reconnecting:
-        text = tr("<span style=\"color:#c62828\">Connection lost, reconnecting to %1…</span>").arg(server);
+        text = m_wasJoined ? tr("<span style=\"color:#c62828\">Connection lost, reconnecting to %1…</span>").arg(server)
+                           : tr("<span style=\"color:#c62828\">Cannot reach %1 yet, retrying…</span>").arg(server);
+        if (m_session->error() == ChatSession::Error::ConnectionFailed)
+            text += QStringLiteral(" <span style=\"color:gray\">(%1)</span>").arg(m_session->errorString().toHtmlEscaped());
         break;
     case State::Leaving:
         text = tr("Leaving…");

@@ -83,4 +83,5 @@ private:
     QSplitter *m_splitter;
     bool m_following = true;  // the history view shows its last row: keep it so
     bool m_closing = false;   // closeEvent() is waiting for the session to leave
+    bool m_wasJoined = false; // joined since the last connectToServer()
 };

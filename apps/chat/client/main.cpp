@@ -62,9 +62,12 @@ int main(int argc, char *argv[])
     parser.addOption({QStringLiteral("nick"),
                       QStringLiteral("Nickname. The window connects at once when given."), QStringLiteral("name")});
     parser.addOption({QStringLiteral("screenshot"),
-                      QStringLiteral("Play a scripted conversation with the server, save the window to <file> "
-                                     "(PNG) and quit."),
+                      QStringLiteral("Play a scripted scene, save the window to <file> (PNG) and quit."),
                       QStringLiteral("file")});
+    parser.addOption({QStringLiteral("screenshot-scene"),
+                      QStringLiteral("conversation (default; with the server of --host/--port) or reconnecting "
+                                     "(with a server of its own that goes away)."),
+                      QStringLiteral("scene"), QStringLiteral("conversation")});
     parser.process(*app);
 
     QString error;
@@ -102,10 +105,15 @@ int main(int argc, char *argv[])
 
     std::unique_ptr<ChatScreenshot> script;
     if (screenshot) {
-        window.resize(820, 540);
-        script = std::make_unique<ChatScreenshot>(&window, screenshotFile, options.clientSettings());
+        ChatScreenshot::Scene scene;
+        if (!ChatScreenshot::sceneFromName(parser.value(QStringLiteral("screenshot-scene")), &scene)) {
+            std::fprintf(stderr, "chat-client: --screenshot-scene must be conversation or reconnecting\n");
+            return 2;
+        }
+        window.resize(820, 500);
+        script = std::make_unique<ChatScreenshot>(&window, screenshotFile, scene, options.clientSettings());
         QObject::connect(script.get(), &ChatScreenshot::finished, app.get(),
-                         [](int code) { QCoreApplication::exit(code); });
+                         [](int code) { QCoreApplication::exit(code); }, Qt::QueuedConnection);
         script->start();
     } else if (!nickname.isNull()) {
         window.connectToServer();

@@ -351,7 +351,8 @@ void ChatSessionPrivate::onClientError(Burrow::ErrorCode code, const QString &me
         return;
     lastConnectionError = message;
     const bool fatal = code == Burrow::ErrorCode::Unauthorized || code == Burrow::ErrorCode::NotSupported;
-    setError(fatal ? ChatSession::Error::Unauthorized : ChatSession::Error::ConnectionFailed, message);
+    setError(fatal ? ChatSession::Error::Unauthorized : ChatSession::Error::ConnectionFailed,
+             QStringLiteral("cannot connect: %1").arg(message));
 }
 
 // ---- ChatSession ----------------------------------------------------------------------------
