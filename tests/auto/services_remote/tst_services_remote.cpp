@@ -37,6 +37,7 @@ private Q_SLOTS:
     void resolveMismatchedContract();
     void resolveReusesTheProxy();
     void builtInServiceList();
+    void attachSingleConnection();
 
     void blockingCallsFromWorkerThreads();
     void asyncInEventLoop();
@@ -248,6 +249,31 @@ void tst_ServicesRemote::blockingCallsFromWorkerThreads()
         delete thread;
     }
     QCOMPARE(wrong.load(), 0);
+}
+
+void tst_ServicesRemote::attachSingleConnection()
+{
+    // A registry serving chosen connections only (ServiceRegistry::attach(Connection *)).
+    Server server;
+    ServiceRegistry registry;
+    QVERIFY(registry.registerService<ITypesService>([] { return new TypesService; }));
+    int accepted = 0;
+    connect(&server, &Server::newConnection, &registry, [&](Connection *connection) {
+        if (++accepted == 1)
+            registry.attach(connection);
+    });
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+
+    TestClient served, ignored;
+    QVERIFY(served.connectTo(server.webSocketUrl()));
+    QVERIFY(ignored.connectTo(server.webSocketUrl()));
+    ITypesService *types = served.resolve<ITypesService>();
+    QVERIFY(types);
+    QCOMPARE(types->echoString(QStringLiteral("attached")), QStringLiteral("attached"));
+    QString error;
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("resolve failed")));
+    QCOMPARE(ignored.services->resolve<ITypesService>(&error), nullptr);
+    QCOMPARE(lastCallError().code(), ErrorCode::UnknownService);
 }
 
 void tst_ServicesRemote::asyncInEventLoop()
