@@ -49,6 +49,7 @@ QString versionText(qint64 version)
 MonitorWindow::MonitorWindow(MonitorController *controller, QWidget *parent)
     : QMainWindow(parent), m_controller(controller)
 {
+    Q_INIT_RESOURCE(replica_monitor); // the .qrc is in a static library
     setWindowTitle(u"Replica monitor — %1"_s.arg(controller->table()));
     setWindowIcon(QIcon(u":/replica-monitor/replica-monitor.png"_s));
 

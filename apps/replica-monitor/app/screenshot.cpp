@@ -37,7 +37,7 @@ int takeScreenshot(const QString &fileName)
 {
     MonitorController::Options options;
     options.embedded = true;
-    options.seedTransactions = 60;
+    options.seedGroups = 120;
     MonitorController controller(options);
     if (!controller.start()) {
         std::fprintf(stderr, "replica-monitor: %s\n", qPrintable(controller.errorString()));

@@ -9,6 +9,7 @@
 #include <Burrow/replicationmaster.h>
 #include <Burrow/server.h>
 #include <Burrow/serviceregistry.h>
+#include <Burrow/writebatch.h>
 
 #include <QtCore/QDateTime>
 #include <QtCore/QDir>
@@ -150,14 +151,25 @@ bool MonitorController::start()
         m_url = m_server->webSocketUrl();
         m_writer = std::make_unique<RandomWriter>(m_masterDb.get());
         m_writer->setRate(m_burstRate);
-        if (m_masterDb->count<Person>() == 0) {
-            if (!m_writer->start()) { // reads the groups (none) so that writeOne() knows them
-                m_error = u"cannot read the master's table"_s;
+        if (m_masterDb->count<Person>() == 0 && m_options.seedGroups > 0) {
+            // Groups of 4 rows stamped with batch numbers 1..n, as RandomWriter writes them
+            // (it picks them up when it starts), in one transaction.
+            Burrow::WriteBatch batch = m_masterDb->batch();
+            for (int group = 1; group <= m_options.seedGroups; ++group) {
+                for (int i = 0; i < 4; ++i) {
+                    Person p;
+                    p.name = u"Seed %1"_s.arg(group);
+                    p.age = 20 + (group * 7 + i * 13) % 60;
+                    p.email = u"seed.%1.%2@example.org"_s.arg(group).arg(i);
+                    p.updated = QDateTime::currentDateTimeUtc();
+                    p.batch = group;
+                    batch.insert(p);
+                }
+            }
+            if (!batch.commit()) {
+                m_error = u"cannot seed the master: %1"_s.arg(batch.errorString());
                 return false;
             }
-            m_writer->stop();
-            for (int i = 0; i < m_options.seedTransactions; ++i)
-                m_writer->writeOne();
         }
         m_masterModel->setSource(m_masterDb.get(), m_options.table);
         log(u"embedded master listening on %1 (v%2, data in %3)"_s.arg(m_url.toString())

@@ -51,8 +51,8 @@ public:
         // temporary directory removed at exit.
         QString dataDirectory;
         QString table = QStringLiteral("People");
-        // Embedded: transactions written before start() returns, so that the tables are not empty.
-        int seedTransactions = 25;
+        // Embedded, empty master: groups of 4 rows inserted by start(), so that the tables are not empty.
+        int seedGroups = 100;
     };
 
     struct Stats

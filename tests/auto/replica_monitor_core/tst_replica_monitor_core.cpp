@@ -103,12 +103,11 @@ void tst_ReplicaMonitorCore::controllerFollowsBurstAndResumes()
 {
     MonitorController::Options options;
     options.embedded = true;
-    options.seedTransactions = 10;
+    options.seedGroups = 10;
     MonitorController controller(options);
     QVERIFY2(controller.start(), qPrintable(controller.errorString()));
     QVERIFY(controller.canBurst());
     QVERIFY(controller.masterUrl().port() > 0);
-    // 10 random transactions of 4 rows (inserts, updates, deletes) were written.
     QVERIFY(controller.masterModel()->totalRows() > 0);
     QCOMPARE(controller.masterModel()->totalRows(), int(controller.masterDatabase()->count<Person>()));
     QCOMPARE(controller.stats().masterVersion, controller.masterDatabase()->currentVersion());
@@ -165,7 +164,7 @@ void tst_ReplicaMonitorCore::controllerRemoteMode()
 {
     // A master in another controller (embedded), followed by a remote-mode controller.
     MonitorController::Options masterOptions;
-    masterOptions.seedTransactions = 5;
+    masterOptions.seedGroups = 5;
     MonitorController master(masterOptions);
     QVERIFY2(master.start(), qPrintable(master.errorString()));
 
