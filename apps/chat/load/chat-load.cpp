@@ -18,6 +18,7 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
@@ -29,6 +30,7 @@
 #include <cstdio>
 #include <memory>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -153,8 +155,41 @@ bool waitUntil(const std::function<bool()> &condition, int milliseconds)
 
 } // namespace
 
+// CPU seconds (user + system) of this process, and of another one (Linux /proc).
+QString loadAverage()
+{
+    QFile file(QStringLiteral("/proc/loadavg"));
+    if (!file.open(QIODevice::ReadOnly))
+        return QStringLiteral("?");
+    return QString::fromLatin1(file.readAll()).section(QLatin1Char(' '), 0, 0);
+}
+
+double ownCpuSeconds()
+{
+    rusage usage = {};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+double processCpuSeconds(qint64 pid)
+{
+    QFile file(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (pid <= 0 || !file.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray stat = file.readAll();
+    // Fields after the command name in parentheses: state is field 3, utime 14, stime 15.
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return -1;
+    const double ticks = double(sysconf(_SC_CLK_TCK));
+    return (fields.at(11).toDouble() + fields.at(12).toDouble()) / ticks;
+}
+
 int main(int argc, char *argv[])
 {
+    // As chat-server: Qt's own event dispatcher copes better with hundreds of sockets.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("chat-load"));
 
@@ -286,10 +321,14 @@ int main(int argc, char *argv[])
     });
     if (waitDelivery)
         tally.onCompleted = [&sender, &post] { QMetaObject::invokeMethod(&sender, post, Qt::QueuedConnection); };
+    const double ownCpuBefore = ownCpuSeconds();
+    const double serverCpuBefore = processCpuSeconds(server.processId());
     measuring.start();
     post();
     const bool done = waitUntil([&] { return tally.completed.load() >= total; }, 600000);
     const qint64 measureEnd = tally.now();
+    const double ownCpu = ownCpuSeconds() - ownCpuBefore;
+    const double serverCpu = processCpuSeconds(server.processId()) - serverCpuBefore;
     if (!done)
         std::fprintf(stderr, "chat-load: only %d of %d messages reached every member\n", tally.completed.load(), total);
 
@@ -302,10 +341,17 @@ int main(int argc, char *argv[])
     std::printf("  joined in %.2f s\n", joinSeconds);
     std::printf("  %.0f messages/s, %.0f deliveries/s (%.2f s)\n", messagesPerSecond,
                 messagesPerSecond * (clients - 1), seconds);
-    std::printf("  send -> last receiver: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", percentile(latencies, 0.5),
-                percentile(latencies, 0.99), percentile(latencies, 1.0));
+    std::printf("  send -> last receiver%s: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+                waitDelivery || window > 1 ? "" : " (with queueing: the sender does not wait for deliveries)",
+                percentile(latencies, 0.5), percentile(latencies, 0.99), percentile(latencies, 1.0));
     std::printf("  send -> acknowledgement: p50 %.2f ms, p99 %.2f ms\n", percentile(ackLatency, 0.5),
                 percentile(ackLatency, 0.99));
+    // From the start of the warm-up: CPU is not split between warm-up and measured messages.
+    const double deliveries = double(total) * double(clients - 1);
+    std::printf("  CPU per delivery: this process %.1f us", ownCpu / deliveries * 1e6);
+    if (serverCpu >= 0)
+        std::printf(", chat-server %.1f us", serverCpu / deliveries * 1e6);
+    std::printf(" (load average %s)\n", qPrintable(loadAverage()));
     std::fflush(stdout);
 
     sender.abort();

@@ -79,6 +79,11 @@ QHostAddress resolveHost(const QString &host, QString *errorString)
 
 int main(int argc, char *argv[])
 {
+    // Qt's GLib event dispatcher keeps socket notifiers and timers in lists that it walks on
+    // every change: with hundreds of members that doubles the server's CPU per message
+    // (docs/CHAT.md, "Figures"). Qt's own dispatcher does better; QT_NO_GLIB=0 keeps GLib.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("chat-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral("1.0"));
