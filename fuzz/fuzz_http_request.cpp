@@ -19,8 +19,9 @@
 // arguments. Checks (differential, __builtin_trap on failure): the output parses (with an
 // independent parser) as HTTP/1.1 responses in request order (every answer carries X-Seq: <n>,
 // n in dispatch order), one per dispatched request when answers are immediate and the peer does
-// not half-close, at most one refusal after them, nothing after Connection: close; a handed-off upgrade socket's unread data starts exactly at the upgrade request's method;
-// bodies never exceed the limit; requestCount() matches the handler calls.
+// not half-close, at most one refusal after them, nothing after Connection: close; a handed-off
+// upgrade socket's unread data starts exactly at the upgrade request's method; bodies never
+// exceed the limit; requestCount() matches the handler calls.
 // See docs/RELIABILITY-fuzzing.md.
 
 #include "fuzzcommon.h"

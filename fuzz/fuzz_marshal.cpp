@@ -217,10 +217,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     checkTarget<QVariant>(value, false);
     {
         // QDateTime: years outside 0..9999 are documented to encode as null (no ISO text), so
-        // the values are compared only when the encoding is not null.
+        // the values are compared only when the encoding is not null. Known issue 3 in
+        // docs/RELIABILITY-fuzzing.md: a local time whose UTC offset is not a whole number of
+        // minutes (local mean time before ~1900, e.g. +00:53:28 in Europe/Berlin) is encoded
+        // with the offset cut to minutes, so it decodes as another instant.
         QVariant out;
         const bool ok = Burrow::variantFromCbor(value, QMetaType::fromType<QDateTime>(), &out, nullptr);
-        const bool representable = ok && !Burrow::variantToCbor(out).isNull();
+        const bool representable = ok && !Burrow::variantToCbor(out).isNull()
+            && (BurrowFuzz::checkKnownIssues() || out.toDateTime().offsetFromUtc() % 60 == 0);
         checkTarget<QDateTime>(value, representable);
     }
     return 0;
