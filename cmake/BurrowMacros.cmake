@@ -8,8 +8,9 @@
 # (the Burrow::contractgen executable) to write <name>_burrow.cpp (remote proxies, dispatchers,
 # ContractInfo definitions) and <name>_burrow.h (the <Class>Async wrappers). The generated files
 # and the header itself are added to <target> (AUTOMOC compiles the header's real moc output),
-# and the folder holding the generated files is added to its include path, so that
-# `#include "<name>_burrow.h"` works.
+# and the folder holding the generated files, ${CMAKE_CURRENT_BINARY_DIR}/burrow_contracts/<target>,
+# is added to its include path (PRIVATE), so that `#include "<name>_burrow.h"` works. A library
+# whose users need the <Class>Async wrappers adds that folder to its PUBLIC include directories.
 #
 # The header is parsed by moc with <target>'s include directories and compile definitions, so
 # set those (target_link_libraries, target_include_directories) before or after the call: they

@@ -291,16 +291,16 @@ void ServiceRegistryPrivate::dispatch(Connection *connection, const Message &mes
             resolver = std::make_unique<ConnectionCallbackResolver>(state, instance, registration);
         else
             resolver = std::make_unique<HttpCallbackResolver>();
-        const ContractInfo &contract = *registration->contract;
-        CallContext context(current, contract.interfaceName(), methodName, resolver.get());
-        const Private::CallOutcome outcome = contract.invoke(instance.data(), method, arguments, context);
+        const ContractInfo &served = *registration->contract;
+        CallContext context(current, served.interfaceName(), methodName, resolver.get());
+        const Private::CallOutcome outcome = served.invoke(instance.data(), method, arguments, context);
         if (isRequest) {
             if (outcome.error.isError())
                 responder.sendError(outcome.error.code(), outcome.error.message());
             else
                 responder.sendAnswer(outcome.result);
         } else if (outcome.error.isError()) {
-            qCWarning(lcServices).noquote() << "notification" << contract.interfaceName() + QLatin1Char('.') + methodName
+            qCWarning(lcServices).noquote() << "notification" << served.interfaceName() + QLatin1Char('.') + methodName
                                             << "failed:" << outcome.error.message();
         }
     };
@@ -551,18 +551,18 @@ void ServiceRegistry::attach(Server *server)
 {
     std::weak_ptr<ServiceRegistryPrivate> self = d;
     server->setMessageHandler([self](const Message &message, const Responder &responder) {
-        if (auto d = self.lock())
-            d->handleMessage(nullptr, message, responder);
+        if (auto registry = self.lock())
+            registry->handleMessage(nullptr, message, responder);
         else if (responder.isValid())
             responder.sendError(ErrorCode::Unavailable, QStringLiteral("the service registry is gone"));
     });
     connect(server, &Server::newConnection, this, [self](Connection *connection) {
-        if (auto d = self.lock())
-            d->adopt(connection);
+        if (auto registry = self.lock())
+            registry->adopt(connection);
     }, Qt::DirectConnection);
     connect(server, &Server::connectionClosed, this, [self](Connection *connection) {
-        if (auto d = self.lock())
-            d->connectionClosed(connection->id());
+        if (auto registry = self.lock())
+            registry->connectionClosed(connection->id());
     }, Qt::DirectConnection);
     const QList<Connection *> existing = server->connections();
     for (Connection *connection : existing)
@@ -580,8 +580,8 @@ MessageHandler ServiceRegistry::messageHandler()
 {
     std::weak_ptr<ServiceRegistryPrivate> self = d;
     return [self](const Message &message, const Responder &responder) {
-        if (auto d = self.lock())
-            d->handleMessage(nullptr, message, responder);
+        if (auto registry = self.lock())
+            registry->handleMessage(nullptr, message, responder);
     };
 }
 

@@ -212,7 +212,7 @@ CallError marshalArguments(RemoteBinding &binding, int method, QCborArray *array
 {
     CallError error;
     int index = 0;
-    const auto one = [&](const auto &argument) {
+    [[maybe_unused]] const auto one = [&](const auto &argument) {
         if (error.isError())
             return;
         QCborValue encoded;
