@@ -126,6 +126,7 @@ private Q_SLOTS:
     void endOfInputLeaves();
     void refusals();
     void keyAndProtocol();
+    void tlsServer();
     void serverOptions();
 
 private:
@@ -379,6 +380,38 @@ void tst_ChatEndToEnd::keyAndProtocol()
     QCOMPARE(wrong->process().exitCode(), 1);
     QVERIFY2(!wrong->err().isEmpty(), "no reason given");
     QVERIFY(!binary->has(QStringLiteral("* intruder joined")));
+}
+
+void tst_ChatEndToEnd::tlsServer()
+{
+    // wss:// with the test fixture's self-signed certificate.
+    const QString certificate = QStringLiteral(CHAT_TLS_DIR "/server.crt");
+    const QString key = QStringLiteral(CHAT_TLS_DIR "/server.key");
+    Program server(QStringLiteral("chat-server"), QStringLiteral(CHAT_SERVER_PATH),
+                   {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--tls-cert"), certificate,
+                    QStringLiteral("--tls-key"), key});
+    static const QRegularExpression listening(QStringLiteral("^chat-server listening on wss://127\\.0\\.0\\.1:(\\d+)/$"));
+    quint16 port = 0;
+    QVERIFY(QTest::qWaitFor([&] {
+        for (const QString &line : server.out()) {
+            const QRegularExpressionMatch match = listening.match(line);
+            if (match.hasMatch())
+                port = quint16(match.captured(1).toUInt());
+        }
+        return port != 0;
+    }, 15000));
+    // A client does not trust a self-signed certificate: it says so and ends, rather than
+    // retrying for ever.
+    ProgramPointer client = startClient(QStringLiteral("tls"), port, {QStringLiteral("--tls")});
+    QVERIFY(client->waitForExit(20000));
+    QCOMPARE(client->process().exitCode(), 1);
+    QVERIFY2(!client->err().filter(QStringLiteral("TLS")).isEmpty(), qPrintable(client->err().join(QLatin1Char('\n'))));
+    // Half a TLS configuration is refused at start.
+    Program half(QStringLiteral("chat-server"), QStringLiteral(CHAT_SERVER_PATH),
+                 {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--tls-cert"), certificate});
+    QVERIFY(half.waitForExit());
+    QCOMPARE(half.process().exitCode(), 2);
+    QVERIFY(half.err().join(QLatin1Char('\n')).contains(QLatin1String("--tls-cert and --tls-key go together")));
 }
 
 void tst_ChatEndToEnd::serverOptions()
