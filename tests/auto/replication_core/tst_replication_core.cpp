@@ -88,6 +88,7 @@ private Q_SLOTS:
     void resumeAfterMasterRestart();
     void slaveAheadOfMaster();
     void plainHttpClientIsRefused();
+    void masterInItsOwnThread();
 
 private:
     QString path(const QString &name) const { return m_dir->filePath(name); }
@@ -634,6 +635,70 @@ void tst_ReplicationCore::plainHttpClientIsRefused()
     QCOMPARE(s.state(), ReplicationSlave::State::Waiting);
     QTest::qWait(100);
     QCOMPARE(m.master->subscriptionCount(), 0);
+}
+
+void tst_ReplicationCore::masterInItsOwnThread()
+{
+    // The master's database, server, registry and ReplicationMaster live in another thread, as
+    // in a server whose network runs apart from its GUI; writes happen there too.
+    QThread thread;
+    thread.start();
+    QObject context;
+    context.moveToThread(&thread);
+    const auto inMaster = [&context](const std::function<void()> &work) {
+        QMetaObject::invokeMethod(&context, work, Qt::BlockingQueuedConnection);
+    };
+    std::unique_ptr<MasterSide> m;
+    std::unique_ptr<GroupWriter> writer;
+    bool started = false;
+    inMaster([&] {
+        m = std::make_unique<MasterSide>();
+        writer = std::make_unique<GroupWriter>(&m->db, 4);
+        started = m->open(path("master.sqlite")) && m->start() && writer->write(50, 60, 30);
+    });
+    const auto cleanup = qScopeGuard([&] {
+        inMaster([&] {
+            writer.reset();
+            m.reset();
+        });
+        thread.quit();
+        thread.wait();
+    });
+    QVERIFY(started);
+
+    SlaveSide s;
+    QVERIFY(s.open(path("slave.sqlite")));
+    QVERIFY(s.connectTo(m->url()));
+    s.slave->setPageSize(30);
+    QVERIFY(s.slave->startSync(people));
+    for (int i = 0; i < 20; ++i) {
+        inMaster([&] { writer->write(3, 40, 40); });
+        QTest::qWait(5);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(s.state(), ReplicationSlave::State::Live, 20000);
+    qint64 current = 0;
+    int subscriptions = 0;
+    const auto readMaster = [&] {
+        inMaster([&] {
+            current = m->db.currentVersion();
+            subscriptions = m->master->subscriptionCount();
+        });
+    };
+    readMaster();
+    QTRY_COMPARE(s.db.appliedVersion(people), current);
+    readMaster();
+    QCOMPARE(subscriptions, 1);
+    QList<QCborMap> masterRows;
+    inMaster([&] { masterRows = m->db.rows(people); });
+    QVERIFY(!masterRows.isEmpty());
+    QCOMPARE(s.db.rows(people), masterRows);
+    QVERIFY(s.rangesAreContiguous());
+
+    s.slave->stopSync(people);
+    QTRY_VERIFY([&] {
+        readMaster();
+        return subscriptions == 0;
+    }());
 }
 
 QTEST_GUILESS_MAIN(tst_ReplicationCore)
