@@ -295,7 +295,6 @@ int main(int argc, char *argv[])
     int acknowledged = 0;
     std::vector<qint64> ackLatency;
     std::vector<qint64> ackSentAt(static_cast<size_t>(total));
-    QElapsedTimer measuring;
     qint64 measureStart = 0;
     auto post = [&] {
         const int done = waitDelivery ? tally.completed.load() : acknowledged;
@@ -323,7 +322,6 @@ int main(int argc, char *argv[])
         tally.onCompleted = [&sender, &post] { QMetaObject::invokeMethod(&sender, post, Qt::QueuedConnection); };
     const double ownCpuBefore = ownCpuSeconds();
     const double serverCpuBefore = processCpuSeconds(server.processId());
-    measuring.start();
     post();
     const bool done = waitUntil([&] { return tally.completed.load() >= total; }, 600000);
     const qint64 measureEnd = tally.now();
