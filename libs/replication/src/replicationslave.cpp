@@ -399,6 +399,8 @@ ReplicationTableStatus ReplicationSlave::status(const QString &table) const
     if (!sync) {
         ReplicationTableStatus stopped;
         stopped.table = table;
+        if (d->database && d->database->isOpen() && d->database->hasTable(table))
+            stopped.appliedVersion = d->database->appliedVersion(table);
         return stopped;
     }
     return sync->status;

@@ -321,6 +321,8 @@ void tst_ReplicationCore::stopSyncReleasesOnMaster()
 
     s.slave->stopSync(people);
     QCOMPARE(s.state(), ReplicationSlave::State::Stopped);
+    QCOMPARE(s.slave->status(people).appliedVersion, s.db.appliedVersion(people));
+    QVERIFY(s.slave->status(people).appliedVersion > 0);
     QTRY_COMPARE(m.master->subscriptionCount(), 0);
     QCOMPARE(removed.count(), 1);
     QCOMPARE(removed.first().at(0).value<ReplicationSubscription>().id, subscription.id);

@@ -65,6 +65,7 @@ public:
 
     QStringList tables() const;
     State state(const QString &table) const;
+    // For a table not followed: Stopped, and the applied version stored in the database.
     ReplicationTableStatus status(const QString &table) const;
 
     // Changes asked for per fetch() page (the master may send fewer). Default 5000.
