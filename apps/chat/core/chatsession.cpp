@@ -43,6 +43,7 @@ class ChatSessionPrivate
 public:
     explicit ChatSessionPrivate(ChatSession *q) : q(q)
     {
+        settings.setReconnect(Burrow::ClientSettings::Reconnect::Automatically);
         rejoinTimer.setSingleShot(true);
         leaveTimer.setSingleShot(true);
         QObject::connect(&rejoinTimer, &QTimer::timeout, q, [this] { sendJoin(); });

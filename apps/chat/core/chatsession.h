@@ -19,8 +19,8 @@ class ChatSessionPrivate;
 //
 // Never blocks: every call to the server is asynchronous (the generated IChatServiceAsync), and
 // the answers come back in this object's thread. With ClientSettings::Reconnect::Automatically
-// (the default of setClientSettings()' caller, AppOptions::clientSettings()) a lost connection
-// is reopened with backoff and the session joins again under the same nickname.
+// (the default here, and in AppOptions::clientSettings()) a lost connection is reopened with
+// backoff and the session joins again under the same nickname.
 //
 //     ChatSession session;
 //     session.setClientSettings(options.clientSettings());
@@ -58,6 +58,7 @@ public:
     explicit ChatSession(QObject *parent = nullptr);
     ~ChatSession() override;
 
+    // Default: Burrow's, but with Reconnect::Automatically.
     Burrow::ClientSettings clientSettings() const;
     // Applies to the next open().
     void setClientSettings(const Burrow::ClientSettings &settings);
