@@ -275,6 +275,12 @@ CallError RemoteBinding::marshalCallback(QObject *, const ContractInfo &, int me
 void RemoteBinding::reportFailure(int method, const CallError &error) const
 {
     setLastCallError(error);
+    // Calling a callback whose client has gone is ordinary in publish/subscribe (a member who
+    // just left is still listed until callbackReleased() runs): not worth a warning each time.
+    if (error.code() == ErrorCode::CallbackReleased) {
+        qCDebug(lcServices).noquote() << qualifiedMethodName(m_contract, method) << "did nothing:" << error.message();
+        return;
+    }
     qCWarning(lcServices).noquote() << qualifiedMethodName(m_contract, method) << "failed:"
                                     << errorCodeName(error.code()) << "-" << error.message();
 }

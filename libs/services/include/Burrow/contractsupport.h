@@ -147,7 +147,8 @@ public:
     virtual CallError marshalCallback(QObject *callback, const ContractInfo &callbackContract,
                                       int method, int parameter, QCborValue *encoded);
 
-    // Sets lastCallError() and logs a warning in burrow.services.
+    // Sets lastCallError() and logs a warning in burrow.services (a debug line for
+    // CallbackReleased).
     void reportFailure(int method, const CallError &error) const;
 
 private:
