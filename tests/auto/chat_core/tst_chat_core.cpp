@@ -635,9 +635,6 @@ void tst_ChatCore::libraryReleasedCallbackCallsWarn()
     QTRY_VERIFY(alice.saw(QStringLiteral("* bob left (connection lost)")));
     qInstallMessageHandler(previousHandler);
     QVERIFY(posted);
-    QEXPECT_FAIL("", "libs/services: a void call on a released callback logs a burrow.services warning "
-                     "(RemoteBinding::reportFailure); ChatService::registerWith() avoids most of them",
-                 Continue);
     QCOMPARE(servicesWarnings.loadRelaxed(), 0);
 }
 
