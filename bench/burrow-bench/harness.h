@@ -176,7 +176,8 @@ QList<Group> groups();
 // Registration functions of the scenario files, called by main() in this order.
 void registerTransportScenarios();   // raw WebSocket, Burrow request/answer, HTTP
 void registerQtroScenarios();        // Qt Remote Objects baselines
-void registerServicesScenarios();    // Burrow services (to be written; see services_scenarios.cpp)
+void registerServicesScenarios();    // Burrow services (see services_scenarios.cpp)
+void registerReplicationScenarios(); // ORM replication (see replication_scenarios.cpp)
 
 // Common payload: `size` bytes of JSON-like ASCII records (LZ4 compresses it to about a third).
 QByteArray makePayload(int size);

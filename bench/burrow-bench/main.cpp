@@ -173,6 +173,7 @@ int main(int argc, char **argv)
     registerTransportScenarios();
     registerQtroScenarios();
     registerServicesScenarios();
+    registerReplicationScenarios();
 
     if (parser.isSet(serveOption))
         return serveMain(parser.value(serveOption));
