@@ -120,7 +120,7 @@ void checkTarget(const QCborValue &value, bool comparable = true)
     }
     if (!ok)
         return;
-    // Enum and flags keys: the text must be the key(s), nothing more. Known issue 2 in
+    // Enum and flags keys: the text must be the key(s), nothing more. Finding 3 in
     // docs/RELIABILITY-fuzzing.md: text after a NUL character is ignored ("Green\0junk" is
     // Green, "Read\0|Nope" is Read), because the key is passed to QMetaEnum as a C string.
     if (BurrowFuzz::checkKnownIssues() && QMetaType::fromType<T>().flags().testFlag(QMetaType::IsEnumeration)
@@ -217,7 +217,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     checkTarget<QVariant>(value, false);
     {
         // QDateTime: years outside 0..9999 are documented to encode as null (no ISO text), so
-        // the values are compared only when the encoding is not null. Known issue 3 in
+        // the values are compared only when the encoding is not null. Finding 4 in
         // docs/RELIABILITY-fuzzing.md: a local time whose UTC offset is not a whole number of
         // minutes (local mean time before ~1900, e.g. +00:53:28 in Europe/Berlin) is encoded
         // with the offset cut to minutes, so it decodes as another instant.

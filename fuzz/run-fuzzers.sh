@@ -13,7 +13,8 @@
 #
 # Environment: BURROW_FUZZ_BUILD_DIR (default <repo>/build-fuzz), BURROW_FUZZ_WORK_DIR (default
 # <build>/fuzz-work), BURROW_FUZZ_JOBS (targets run at the same time, default 2; also the build's
-# -j), BURROW_FUZZ_ARGS (extra libFuzzer arguments).
+# -j), BURROW_FUZZ_ARGS (extra libFuzzer arguments), BURROW_FUZZ_KNOWN_ISSUES=1 (also check the
+# findings that are reported but not fixed yet).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -81,18 +82,16 @@ run_target() {
     local dict
     dict=$(dictionary "$target")
     [[ -n "$dict" ]] && args+=(-dict="$dict")
-    # shellcheck disable=SC2086
     local status=0
+    # shellcheck disable=SC2086 # BURROW_FUZZ_ARGS is a list of arguments
     "$binary" "${args[@]}" ${BURROW_FUZZ_ARGS:-} "$corpus" >"$work/$target.log" 2>&1 || status=$?
     echo "$status" >"$work/$target.status"
 }
 
-pids=()
 for target in "${targets[@]}"; do
     [[ -x "$build/fuzz/$target" ]] || { echo "run-fuzzers: no such target: $target" >&2; exit 2; }
     rm -f "$work/$target.status"
     run_target "$target" &
-    pids+=($!)
     while (($(jobs -rp | wc -l) >= jobs)); do
         wait -n || true
     done

@@ -22,7 +22,7 @@ inline QByteArray describe(const Burrow::Message &message)
 
 // Whether any string of the message (target, method, error text, values, map keys) is not
 // valid UTF-16, i.e. holds a lone surrogate. JSON can carry those ("\ud800"); UTF-8 and so
-// both encoders cannot, and write '?' instead: known issue 1 in docs/RELIABILITY-fuzzing.md.
+// both encoders cannot, and write '?' instead: finding 2 in docs/RELIABILITY-fuzzing.md.
 inline bool hasInvalidUtf16(const QCborValue &value)
 {
     if (value.isString())
