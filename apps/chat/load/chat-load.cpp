@@ -13,6 +13,7 @@
 // instead: the latency without queueing (an idle room), rather than under full load.
 
 #include "appoptions.h"
+#include "eventwait.h"
 #include "chatsession.h"
 
 #include <QtCore/QCommandLineParser>
@@ -140,18 +141,7 @@ private:
     int m_joining = 0;
 };
 
-bool waitUntil(const std::function<bool()> &condition, int milliseconds)
-{
-    QElapsedTimer timer;
-    timer.start();
-    while (!condition()) {
-        if (timer.elapsed() > milliseconds)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::usleep(200);
-    }
-    return true;
-}
+using BurrowApps::waitUntil;
 
 } // namespace
 
@@ -286,7 +276,7 @@ int main(int argc, char *argv[])
     }
     const double joinSeconds = double(joining.nsecsElapsed()) / 1e9;
     // Let the join notifications settle.
-    waitUntil([] { return false; }, 300);
+    BurrowApps::processEventsFor(300);
 
     // Posting.
     // "m<seq>;" then padding up to --size characters.

@@ -1,5 +1,6 @@
 #include "screenshot.h"
 
+#include "eventwait.h"
 #include "longworkcontracts.h"
 #include "longworkservice.h"
 #include "longworksession.h"
@@ -9,37 +10,15 @@
 #include <Burrow/server.h>
 #include <Burrow/serviceregistry.h>
 
-#include <QtCore/QDeadlineTimer>
-#include <QtCore/QEventLoop>
-#include <QtCore/QThread>
 #include <QtGui/QPixmap>
 #include <QtWidgets/QApplication>
 #include <QtWidgets/QLineEdit>
 
 #include <cstdio>
-#include <functional>
 #include <memory>
 
-namespace {
-
-bool waitFor(const std::function<bool()> &condition, int milliseconds)
-{
-    const QDeadlineTimer deadline(milliseconds);
-    while (!condition()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::msleep(5);
-    }
-    return true;
-}
-
-void pause(int milliseconds)
-{
-    waitFor([] { return false; }, milliseconds);
-}
-
-} // namespace
+using BurrowApps::processEventsFor;
+using BurrowApps::waitUntil;
 
 int takeScreenshot(const QString &fileName, const QString &scene)
 {
@@ -71,7 +50,7 @@ int takeScreenshot(const QString &fileName, const QString &scene)
     window.resize(780, 420);
     window.show();
     session.connectToServer(url);
-    if (!waitFor([&] { return session.state() == LongWorkSession::State::Connected; }, 10000)) {
+    if (!waitUntil([&] { return session.state() == LongWorkSession::State::Connected; }, 10000)) {
         std::fprintf(stderr, "longwork-client: the in-process server did not answer\n");
         return 1;
     }
@@ -80,24 +59,24 @@ int takeScreenshot(const QString &fileName, const QString &scene)
     if (scene == QLatin1String("works")) {
         for (const char *name : {"compile-docs", "render-thumbnails", "backup-database", "rebuild-index", "import-orders"})
             session.startWork(QString::fromLatin1(name));
-        waitFor([&] { return model->runningCount() == 0; }, 10000);
+        waitUntil([&] { return model->runningCount() == 0; }, 10000);
         for (const char *name : {"send-newsletter", "encode-video"}) {
             session.startWork(QString::fromLatin1(name));
-            pause(300);
+            processEventsFor(300);
         }
-        pause(600);
+        processEventsFor(600);
         window.nameEdit()->setText(QStringLiteral("nightly-report"));
     } else {
         for (const char *name : {"compile-docs", "render-thumbnails"})
             session.startWork(QString::fromLatin1(name));
-        waitFor([&] { return model->runningCount() == 0; }, 10000);
+        waitUntil([&] { return model->runningCount() == 0; }, 10000);
         for (const char *name : {"backup-database", "encode-video"})
             session.startWork(QString::fromLatin1(name));
-        pause(700);
+        processEventsFor(700);
         // The server goes away with works running.
         server.reset();
-        waitFor([&] { return session.state() == LongWorkSession::State::Reconnecting && model->runningCount() == 0; }, 10000);
-        pause(300);
+        waitUntil([&] { return session.state() == LongWorkSession::State::Reconnecting && model->runningCount() == 0; }, 10000);
+        processEventsFor(300);
     }
     QCoreApplication::processEvents();
     if (!window.grab().save(fileName)) {

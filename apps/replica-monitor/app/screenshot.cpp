@@ -1,37 +1,16 @@
 #include "screenshot.h"
 
+#include "eventwait.h"
 #include "monitorcontroller.h"
 #include "monitorwindow.h"
 
-#include <QtCore/QDeadlineTimer>
-#include <QtCore/QEventLoop>
-#include <QtCore/QThread>
 #include <QtGui/QPixmap>
 #include <QtWidgets/QApplication>
 
 #include <cstdio>
-#include <functional>
 
-namespace {
-
-bool waitFor(const std::function<bool()> &condition, int milliseconds)
-{
-    const QDeadlineTimer deadline(milliseconds);
-    while (!condition()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
-        QThread::msleep(2);
-    }
-    return true;
-}
-
-void pause(int milliseconds)
-{
-    waitFor([] { return false; }, milliseconds);
-}
-
-} // namespace
+using BurrowApps::processEventsFor;
+using BurrowApps::waitUntil;
 
 int takeScreenshot(const QString &fileName)
 {
@@ -48,17 +27,17 @@ int takeScreenshot(const QString &fileName)
     window.resize(1180, 760);
     window.show();
     controller.startSync();
-    if (!waitFor([&] { return controller.stats().slaveState == Burrow::ReplicationSlave::State::Live; }, 15000)) {
+    if (!waitUntil([&] { return controller.stats().slaveState == Burrow::ReplicationSlave::State::Live; }, 15000)) {
         std::fprintf(stderr, "replica-monitor: the slave did not go live\n");
         return 1;
     }
     controller.startBurst();
-    pause(1200);
+    processEventsFor(1200);
     controller.disconnectSlave();
-    pause(600);
+    processEventsFor(600);
     controller.reconnectSlave();
-    waitFor([&] { return controller.stats().slaveState == Burrow::ReplicationSlave::State::Live; }, 10000);
-    pause(1800);
+    waitUntil([&] { return controller.stats().slaveState == Burrow::ReplicationSlave::State::Live; }, 10000);
+    processEventsFor(1800);
     QCoreApplication::processEvents();
     if (!window.grab().save(fileName)) {
         std::fprintf(stderr, "replica-monitor: cannot write %s\n", qPrintable(fileName));
