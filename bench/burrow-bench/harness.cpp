@@ -405,6 +405,94 @@ RunResult runWorkload(const std::function<std::unique_ptr<Workload>()> &make, in
     return result;
 }
 
+RunResult runBursts(DeliveryCounter &counter, qint64 deliveriesPerBurst, const std::function<void()> &requestBurst,
+                    qint64 serverPid, int window)
+{
+    const Options &o = options();
+    const qint64 warmupEnd = qint64(o.warmupMs) * 1000000;
+    const qint64 duration = qint64(o.durationMs) * 1000000;
+    enum class Phase { Warmup, Measure, Drain } phase = Phase::Warmup;
+    qint64 requested = 0, t0 = 0, tEnd = 0, d0 = 0, d1 = 0;
+    WindowSampler sampler;
+    RunResult result;
+    QEventLoop loop;
+    QElapsedTimer clock;
+    bool quitting = false;
+    auto quit = [&] {
+        counter.nextCheck = std::numeric_limits<qint64>::max();
+        quitting = true;
+        loop.quit();
+    };
+    auto ask = [&] {
+        requested += deliveriesPerBurst;
+        requestBurst();
+    };
+    counter.count = 0;
+    counter.error.clear();
+    counter.onThreshold = [&] {
+        if (!counter.error.isEmpty()) {
+            result.error = counter.error;
+            quit();
+            return;
+        }
+        const qint64 now = clock.nsecsElapsed();
+        if (phase == Phase::Warmup && now >= warmupEnd) {
+            phase = Phase::Measure;
+            t0 = now;
+            d0 = counter.count;
+            sampler.start(serverPid);
+        } else if (phase == Phase::Measure && now - t0 >= duration) {
+            phase = Phase::Drain;
+            tEnd = now;
+            d1 = counter.count;
+            sampler.stop();
+        }
+        if (phase == Phase::Drain) {
+            if (counter.count >= requested)
+                quit();
+            else
+                counter.nextCheck = requested;
+            return;
+        }
+        ask();
+        counter.nextCheck = requested - (window - 1) * deliveriesPerBurst; // one burst done: ask for the next
+    };
+    QTimer watchdog;
+    qint64 last = -1;
+    int idle = 0;
+    QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
+        if (counter.count != last) {
+            last = counter.count;
+            idle = 0;
+        } else if (++idle >= 10) {
+            result.error = QStringLiteral("stalled at %1 of %2 deliveries").arg(counter.count).arg(requested);
+            quit();
+        }
+    });
+    watchdog.start(1000);
+    clock.start();
+    for (int i = 0; i < window && counter.error.isEmpty(); ++i)
+        ask();
+    counter.nextCheck = requested - (window - 1) * deliveriesPerBurst;
+    if (!counter.error.isEmpty())
+        result.error = counter.error;
+    else if (!quitting)
+        loop.exec();
+    counter.onThreshold = nullptr;
+    counter.nextCheck = std::numeric_limits<qint64>::max();
+    result.completions = counter.count;
+    if (!result.error.isEmpty())
+        return result;
+    if (tEnd <= t0) {
+        result.error = QStringLiteral("no measurement window");
+        return result;
+    }
+    result.ok = true;
+    result.value = double(d1 - d0) / (double(tEnd - t0) / 1e9);
+    sampler.fill(result, d1 - d0, tEnd - t0);
+    return result;
+}
+
 // --- Registry --------------------------------------------------------------------------------
 
 namespace {

@@ -12,6 +12,7 @@
 #include <QtCore/QStringList>
 
 #include <functional>
+#include <limits>
 #include <memory>
 
 namespace BurrowBench {
@@ -128,6 +129,36 @@ RunResult runClosedLoop(Workload &workload, int inFlight);
 // Opens a fresh workload (connection set-up is not measured), runs it, destroys it.
 RunResult runWorkload(const std::function<std::unique_ptr<Workload>()> &make, int inFlight);
 
+// One-way deliveries (signals, notifications) counted where they arrive, for runBursts().
+struct DeliveryCounter
+{
+    qint64 count = 0;
+    qint64 nextCheck = std::numeric_limits<qint64>::max();
+    std::function<void()> onThreshold;
+    QString error; // set by a receiver or a burst request that failed; ends the run
+
+    void deliver()
+    {
+        if (++count >= nextCheck)
+            onThreshold();
+    }
+    void fail(const QString &message)
+    {
+        if (error.isEmpty())
+            error = message;
+        if (onThreshold)
+            onThreshold();
+    }
+};
+
+// Bursts of one-way deliveries, `window` bursts in flight: `requestBurst` asks the server for
+// one burst of `deliveriesPerBurst` deliveries (e.g. a void slot or a call on one receiver), and
+// a new one is asked for each time one has been delivered in full. Warm-up, fixed duration and
+// drain as in runClosedLoop(); the value is deliveries per second over the measured window.
+// Fails when `counter.error` gets set or nothing is delivered for 10 s.
+RunResult runBursts(DeliveryCounter &counter, qint64 deliveriesPerBurst, const std::function<void()> &requestBurst,
+                    qint64 serverPid, int window = 4);
+
 // Runs a local event loop until `condition` holds or `timeoutMs` passes; returns the condition.
 bool waitUntil(const std::function<bool()> &condition, int timeoutMs);
 
@@ -155,6 +186,10 @@ struct Measure
     double target = 0;    // minimum ratio; 0: no target
     // Additional ratios to print (field name -> measurement name in the same group), for context.
     QList<QPair<QString, QString>> alsoCompareTo;
+    // Minimum ratios for some of those (field name -> ratio): a second target against another
+    // baseline (e.g. raw echo and Qt Remote Objects), printed as "<field>_target" and
+    // "<field>_meets_target".
+    QHash<QString, double> alsoTargets;
     // One run: warm-up + fixed duration.
     std::function<RunResult()> run;
     // Optional, around all runs of this measure (e.g. 1,000 replicas set up once).

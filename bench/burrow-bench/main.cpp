@@ -1,5 +1,5 @@
-// burrow-bench: Burrow transport scenarios against baselines measured in the same run, and the
-// Qt Remote Objects baselines for the services scenarios. See bench/RESULTS.md.
+// burrow-bench: Burrow transport and services scenarios against baselines measured in the same
+// run (raw QWebSocket echo, plain HTTP, Qt Remote Objects). See bench/RESULTS.md.
 //
 //   burrow-bench [--duration-ms N] [--warmup-ms N] [--runs N] [--filter REGEX] [--list]
 //                [--json-only] [--fanout-replicas N]
@@ -11,6 +11,8 @@
 // measurement on stdout:
 //   {"scenario", "group", "metric", "value", "runs", "baseline", "baseline_value", "ratio",
 //    "target", "meets_target", ...}
+// plus, for a second baseline of the same group, "ratio_vs_<x>" and, when it has a target of
+// its own, "ratio_vs_<x>_target" and "ratio_vs_<x>_meets_target".
 // Baselines have "baseline": null. Progress and a summary table go to stderr.
 
 #include "harness.h"
@@ -187,6 +189,10 @@ int main(int argc, char **argv)
                 names.insert(m.name);
                 if (!m.baseline.isEmpty() && !o.noBaselines)
                     names.insert(m.baseline);
+                for (const auto &compared : m.alsoCompareTo) {
+                    if (!o.noBaselines)
+                        names.insert(compared.second);
+                }
             }
         }
         if (names.isEmpty())
@@ -282,6 +288,7 @@ int main(int argc, char **argv)
             row.baseline = m.baseline;
             row.target = m.target;
             row.value = outcome.ok ? outcome.best : NAN;
+            QList<Row> extraRows; // second targets (Measure::alsoTargets), after this row
 
             QByteArray line = "{\"scenario\":" + jsonString(m.name) + ",\"group\":" + jsonString(group.title)
                     + ",\"metric\":" + jsonString(m.metric) + ",\"value\":" + jsonNumber(row.value, 1) + ",\"runs\":[";
@@ -308,6 +315,23 @@ int main(int argc, char **argv)
                 const Outcome base = outcomes.value(other);
                 const double ratio = outcome.ok && base.ok && base.best > 0 ? outcome.best / base.best : NAN;
                 line += ",\"" + field.toUtf8() + "\":" + jsonNumber(ratio, 4);
+                if (m.alsoTargets.contains(field)) {
+                    const double target = m.alsoTargets.value(field);
+                    const bool met = std::isfinite(ratio) && ratio >= target;
+                    line += ",\"" + field.toUtf8() + "_target\":" + jsonNumber(target, 2) + ",\"" + field.toUtf8()
+                            + "_meets_target\":" + (std::isfinite(ratio) ? (met ? "true" : "false") : "null");
+                    Row extra;
+                    extra.name = QStringLiteral("  %1 (%2)").arg(m.name, field);
+                    extra.metric = m.metric;
+                    extra.baseline = other;
+                    extra.value = outcome.ok ? outcome.best : NAN;
+                    extra.baselineValue = base.ok ? base.best : NAN;
+                    extra.ratio = ratio;
+                    extra.target = target;
+                    extra.met = met;
+                    extra.cpuRatio = (base.clientCpuUs + base.serverCpuUs) / (outcome.clientCpuUs + outcome.serverCpuUs);
+                    extraRows.append(extra);
+                }
             }
             if (!outcome.ok)
                 line += ",\"error\":" + jsonString(outcome.error);
@@ -320,6 +344,7 @@ int main(int argc, char **argv)
             std::printf("%s\n", line.constData());
             std::fflush(stdout);
             rows.append(row);
+            rows.append(extraRows);
         }
     }
 

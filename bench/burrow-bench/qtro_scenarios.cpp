@@ -82,9 +82,7 @@ struct FanoutState
     std::vector<std::unique_ptr<BenchServiceReplica>> replicas;
     int initialized = 0;
     qint64 serverPid = -1;
-    qint64 deliveries = 0;
-    qint64 nextCheck = std::numeric_limits<qint64>::max();
-    std::function<void()> onThreshold;
+    DeliveryCounter deliveries;
 
     void clear()
     {
@@ -139,10 +137,7 @@ Measure qtroFanoutMeasure(int replicaCount)
                 std::unique_ptr<BenchServiceReplica> replica(node->acquire<BenchServiceReplica>());
                 FanoutState *s = state.get();
                 QObject::connect(replica.get(), &QRemoteObjectReplica::initialized, replica.get(), [s] { ++s->initialized; });
-                QObject::connect(replica.get(), &BenchServiceReplica::tick, replica.get(), [s](int) {
-                    if (++s->deliveries >= s->nextCheck)
-                        s->onThreshold();
-                });
+                QObject::connect(replica.get(), &BenchServiceReplica::tick, replica.get(), [s](int) { s->deliveries.deliver(); });
                 state->nodes.push_back(std::move(node));
                 state->replicas.push_back(std::move(replica));
             }
@@ -157,98 +152,24 @@ Measure qtroFanoutMeasure(int replicaCount)
     m.tearDown = [state] { state->clear(); };
     m.run = [state] {
         FanoutState *s = state.get();
-        const Options &o = options();
         const qint64 replicas = qint64(s->replicas.size());
         if (replicas == 0)
             return failed(QStringLiteral("no replicas"));
-        const int signalsPerBurst = o.fanoutBurst > 0 ? o.fanoutBurst : int(std::max<qint64>(1, 100000 / replicas));
-        const qint64 perBurst = signalsPerBurst * replicas;
-        // Bursts in flight. Throughput needs a deep queue: each wake-up of either process then
-        // serves many sockets' worth of data (2 bursts of 10,000 deliveries gave a fifth of this).
-        constexpr int Window = 4;
-        const qint64 warmupEnd = qint64(o.warmupMs) * 1000000;
-        const qint64 duration = qint64(o.durationMs) * 1000000;
-        enum class Phase { Warmup, Measure, Drain } phase = Phase::Warmup;
-        qint64 requested = 0, t0 = 0, tEnd = 0, d0 = 0, d1 = 0;
-        WindowSampler sampler;
-        RunResult result;
-        QEventLoop loop;
-        QElapsedTimer clock;
-        auto requestBurst = [&] {
-            s->replicas.front()->emitBurst(signalsPerBurst);
-            requested += perBurst;
-        };
-        s->deliveries = 0;
-        s->onThreshold = [&] {
-            const qint64 now = clock.nsecsElapsed();
-            if (phase == Phase::Warmup && now >= warmupEnd) {
-                phase = Phase::Measure;
-                t0 = now;
-                d0 = s->deliveries;
-                sampler.start(s->serverPid);
-            } else if (phase == Phase::Measure && now - t0 >= duration) {
-                phase = Phase::Drain;
-                tEnd = now;
-                d1 = s->deliveries;
-                sampler.stop();
-            }
-            if (phase == Phase::Drain) {
-                if (s->deliveries >= requested) {
-                    s->nextCheck = std::numeric_limits<qint64>::max();
-                    loop.quit();
-                } else {
-                    s->nextCheck = requested;
-                }
-                return;
-            }
-            requestBurst();
-            s->nextCheck = requested - (Window - 1) * perBurst; // one burst done: ask for the next
-        };
-        QTimer watchdog;
-        qint64 last = -1;
-        int idle = 0;
-        QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
-            if (s->deliveries != last) {
-                last = s->deliveries;
-                idle = 0;
-            } else if (++idle >= 10) {
-                result.error = QStringLiteral("stalled at %1 of %2 deliveries").arg(s->deliveries).arg(requested);
-                loop.quit();
-            }
-        });
-        watchdog.start(1000);
-        clock.start();
-        for (int i = 0; i < Window; ++i)
-            requestBurst();
-        s->nextCheck = requested - (Window - 1) * perBurst;
-        loop.exec();
-        s->onThreshold = nullptr;
-        s->nextCheck = std::numeric_limits<qint64>::max();
-        if (!result.error.isEmpty())
-            return result;
-        if (tEnd <= t0)
-            return failed(QStringLiteral("no measurement window"));
-        result.ok = true;
-        result.value = double(d1 - d0) / (double(tEnd - t0) / 1e9);
-        sampler.fill(result, d1 - d0, tEnd - t0);
-        return result;
+        const int signalsPerBurst = options().fanoutBurst > 0 ? options().fanoutBurst : int(std::max<qint64>(1, 100000 / replicas));
+        // Four bursts in flight (runBursts' default). Throughput needs a deep queue: each wake-up
+        // of either process then serves many sockets' worth of data (2 bursts of 10,000
+        // deliveries gave a fifth of this).
+        return runBursts(s->deliveries, signalsPerBurst * replicas,
+                         [s, signalsPerBurst] { s->replicas.front()->emitBurst(signalsPerBurst); }, s->serverPid);
     };
     return m;
 }
 
 void registerQtroScenarios()
 {
+    // The measures themselves run in the services groups (services_scenarios.cpp), interleaved
+    // with the Burrow scenarios they are the baselines of.
     registerServer(QStringLiteral("qtro"), serveQtro);
-
-    Group calls;
-    calls.title = QStringLiteral("Qt Remote Objects: slot with reply (baselines for the services scenarios)");
-    calls.measures << qtroCallMeasure(1) << qtroCallMeasure(64);
-    addGroup(calls);
-
-    Group fanout;
-    fanout.title = QStringLiteral("Qt Remote Objects: signal fan-out (baseline for the services scenarios)");
-    fanout.measures << qtroFanoutMeasure(options().fanoutReplicas);
-    addGroup(fanout);
 }
 
 } // namespace BurrowBench

@@ -32,9 +32,14 @@ for title, rows in groups.items():
         base = r.get("baseline")
         met = "" if base is None else ("yes" if r.get("meets_target") else "**no**")
         extra = ""
-        for key in ("ratio_vs_raw", "ratio_vs_binary"):
-            if key in r and r[key] is not None:
-                extra = f" ({key.replace('ratio_', '')}: {r[key]:.2f})"
+        for key in sorted(r):
+            if not key.startswith("ratio_vs_") or key.endswith("_target") or r[key] is None:
+                continue
+            extra += f" ({key.replace('ratio_', '')}: {r[key]:.2f}"
+            if r.get(key + "_target") is not None:
+                met2 = "yes" if r.get(key + "_meets_target") else "**no**"
+                extra += f", target ≥ {r[key + '_target']:.2f}: {met2}"
+            extra += ")"
         cpu = f"{fmt(r.get('client_cpu_us_per_op'), 2)} / {fmt(r.get('server_cpu_us_per_op'), 2)}"
         print(f"| {r['scenario']} | {r['metric']} | {fmt(r['value'])} | {runs} | {base or '—'} | "
               f"{fmt(r.get('baseline_value'))} | {fmt(r.get('ratio'), 3)}{extra} | "
