@@ -20,6 +20,7 @@
 #include <QtCore/QVarLengthArray>
 
 #include <cmath>
+#include <optional>
 
 namespace Burrow {
 namespace {
@@ -75,18 +76,44 @@ QMetaEnum metaEnumFor(QMetaType type)
     return {};
 }
 
-bool isIntegerTypeId(int id)
+// The one list of the integer types: calls f(T(), name) with the C++ type T of an integer meta
+// type id and the name used in error messages; std::nullopt for other ids.
+template<typename F>
+auto withIntegerType(int id, F &&f) -> std::optional<decltype(f(int(), ""))>
 {
     switch (id) {
-    case QMetaType::Char: case QMetaType::SChar: case QMetaType::UChar:
-    case QMetaType::Short: case QMetaType::UShort:
-    case QMetaType::Int: case QMetaType::UInt:
-    case QMetaType::Long: case QMetaType::ULong:
-    case QMetaType::LongLong: case QMetaType::ULongLong:
-    case QMetaType::Char16: case QMetaType::Char32:
-        return true;
-    default:
-        return false;
+    case QMetaType::Char: return f(char(), "char");
+    case QMetaType::SChar: return f(qint8(), "qint8");
+    case QMetaType::UChar: return f(quint8(), "quint8");
+    case QMetaType::Short: return f(qint16(), "qint16");
+    case QMetaType::UShort: return f(quint16(), "quint16");
+    case QMetaType::Int: return f(qint32(), "qint32");
+    case QMetaType::UInt: return f(quint32(), "quint32");
+    case QMetaType::Long: return f(long(), "long");
+    case QMetaType::ULong: return f(ulong(), "ulong");
+    case QMetaType::LongLong: return f(qint64(), "qint64");
+    case QMetaType::ULongLong: return f(quint64(), "quint64");
+    case QMetaType::Char16: return f(char16_t(), "char16_t");
+    case QMetaType::Char32: return f(char32_t(), "char32_t");
+    default: return std::nullopt;
+    }
+}
+
+bool isIntegerTypeId(int id)
+{
+    return withIntegerType(id, [](auto, const char *) { return true; }).has_value();
+}
+
+// The integer meta type an enum is stored as: the same size and signedness.
+int enumStorageTypeId(QMetaType type)
+{
+    const bool isUnsigned = type.flags() & QMetaType::IsUnsignedEnumeration;
+    switch (type.sizeOf()) {
+    case 1: return isUnsigned ? QMetaType::UChar : QMetaType::SChar;
+    case 2: return isUnsigned ? QMetaType::UShort : QMetaType::Short;
+    case 4: return isUnsigned ? QMetaType::UInt : QMetaType::Int;
+    case 8: return isUnsigned ? QMetaType::ULongLong : QMetaType::LongLong;
+    default: return QMetaType::UnknownType;
     }
 }
 
@@ -238,15 +265,31 @@ QCborValue unsignedToCbor(quint64 value)
     return QCborValue(qint64(value));
 }
 
+// The value at data, of an integer meta type id; std::nullopt for other ids.
+std::optional<QCborValue> integerToCbor(int id, const void *data)
+{
+    return withIntegerType(id, [data](auto zero, const char *) {
+        using T = decltype(zero);
+        const T value = *static_cast<const T *>(data);
+        if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8)
+            return unsignedToCbor(value);
+        else
+            return QCborValue(qint64(value));
+    });
+}
+
 QCborValue dateTimeToCbor(const QDateTime &dateTime)
 {
     if (!dateTime.isValid())
         return QCborValue(nullptr);
     QString text;
-    if (dateTime.timeSpec() == Qt::UTC || dateTime.timeSpec() == Qt::OffsetFromUTC)
+    const int offset = dateTime.offsetFromUtc();
+    if (offset % 60 != 0) // ISO 8601 offsets have no seconds (local mean time before ~1900)
+        text = dateTime.toUTC().toString(Qt::ISODateWithMs);
+    else if (dateTime.timeSpec() == Qt::UTC || dateTime.timeSpec() == Qt::OffsetFromUTC)
         text = dateTime.toString(Qt::ISODateWithMs);
     else // local time and time zones: the offset in effect, so the instant is unambiguous
-        text = dateTime.toOffsetFromUtc(dateTime.offsetFromUtc()).toString(Qt::ISODateWithMs);
+        text = dateTime.toOffsetFromUtc(offset).toString(Qt::ISODateWithMs);
     if (text.isEmpty())
         return QCborValue(nullptr);
     return QCborValue(text);
@@ -263,6 +306,8 @@ QCborValue Encoder::encode(QMetaType type, const void *data)
 {
     if (!data)
         return QCborValue(nullptr);
+    if (std::optional<QCborValue> integer = integerToCbor(type.id(), data))
+        return *std::move(integer);
     switch (type.id()) {
     case QMetaType::UnknownType:
         return unsupported(type);
@@ -270,32 +315,6 @@ QCborValue Encoder::encode(QMetaType type, const void *data)
         return QCborValue(nullptr);
     case QMetaType::Bool:
         return QCborValue(*static_cast<const bool *>(data));
-    case QMetaType::Char:
-        return QCborValue(qint64(*static_cast<const char *>(data)));
-    case QMetaType::SChar:
-        return QCborValue(qint64(*static_cast<const signed char *>(data)));
-    case QMetaType::UChar:
-        return QCborValue(qint64(*static_cast<const uchar *>(data)));
-    case QMetaType::Short:
-        return QCborValue(qint64(*static_cast<const short *>(data)));
-    case QMetaType::UShort:
-        return QCborValue(qint64(*static_cast<const ushort *>(data)));
-    case QMetaType::Int:
-        return QCborValue(qint64(*static_cast<const int *>(data)));
-    case QMetaType::UInt:
-        return QCborValue(qint64(*static_cast<const uint *>(data)));
-    case QMetaType::Long:
-        return QCborValue(qint64(*static_cast<const long *>(data)));
-    case QMetaType::ULong:
-        return unsignedToCbor(*static_cast<const ulong *>(data));
-    case QMetaType::LongLong:
-        return QCborValue(qint64(*static_cast<const qlonglong *>(data)));
-    case QMetaType::ULongLong:
-        return unsignedToCbor(*static_cast<const qulonglong *>(data));
-    case QMetaType::Char16:
-        return QCborValue(qint64(*static_cast<const char16_t *>(data)));
-    case QMetaType::Char32:
-        return QCborValue(qint64(*static_cast<const char32_t *>(data)));
     case QMetaType::Float:
         return QCborValue(double(*static_cast<const float *>(data)));
     case QMetaType::Double:
@@ -377,29 +396,12 @@ QCborValue Encoder::encode(QMetaType type, const void *data)
 
 QCborValue Encoder::encodeEnum(QMetaType type, const void *data)
 {
-    const bool isUnsigned = type.flags() & QMetaType::IsUnsignedEnumeration;
-    qint64 value = 0;
-    switch (type.sizeOf()) {
-    case 1:
-        value = isUnsigned ? qint64(*static_cast<const quint8 *>(data))
-                           : qint64(*static_cast<const qint8 *>(data));
-        break;
-    case 2:
-        value = isUnsigned ? qint64(*static_cast<const quint16 *>(data))
-                           : qint64(*static_cast<const qint16 *>(data));
-        break;
-    case 4:
-        value = isUnsigned ? qint64(*static_cast<const quint32 *>(data))
-                           : qint64(*static_cast<const qint32 *>(data));
-        break;
-    case 8:
-        if (isUnsigned)
-            return unsignedToCbor(*static_cast<const quint64 *>(data));
-        value = *static_cast<const qint64 *>(data);
-        break;
-    default:
+    const std::optional<QCborValue> number = integerToCbor(enumStorageTypeId(type), data);
+    if (!number)
         return unsupported(type, "unexpected enum size");
-    }
+    if (!number->isInteger()) // a 64-bit value above 2^63-1, as decimal text: no key has it
+        return *number;
+    const qint64 value = number->toInteger();
     const QMetaEnum metaEnum = metaEnumFor(type);
     if (!metaEnum.isValid() || value < std::numeric_limits<int>::min()
         || value > std::numeric_limits<int>::max()) {
@@ -586,18 +588,19 @@ private:
     };
 
     bool fail(const QString &message);
-    bool mismatch(const char *expected, const QCborValue &found);
+    bool mismatch(QByteArrayView expected, const QCborValue &found);
     bool tooDeep();
     bool checkDepth(const QCborValue &value, int depth);
     template<typename T>
     bool decodeInteger(const QCborValue &value, void *data, const char *typeName);
-    bool decodeIntegerById(const QCborValue &value, QMetaType type, void *data);
+    std::optional<bool> decodeIntegerById(const QCborValue &value, int typeId, void *data,
+                                          const char *typeName = nullptr);
     bool decodeReal(const QCborValue &value, double *out);
     bool decodeString(const QCborValue &value, QString *out);
     bool decodeBytes(const QCborValue &value, QByteArray *out);
     bool decodeDateTime(const QCborValue &value, QDateTime *out);
-    bool decodeDate(const QCborValue &value, QDate *out);
-    bool decodeTime(const QCborValue &value, QTime *out);
+    template<typename T>
+    bool decodeIsoText(const QCborValue &value, T *out, const char *what, Qt::DateFormat format);
     bool decodeUuid(const QCborValue &value, QUuid *out);
     bool decodeUrl(const QCborValue &value, QUrl *out);
     bool decodeEnum(const QCborValue &value, QMetaType type, void *data);
@@ -609,6 +612,17 @@ private:
     template<typename Map>
     bool decodeVariantMap(const QCborValue &value, Map *out);
     bool mapKeyToString(const QCborValue &key, QString *out);
+    // Runs one of the typed decoders above and stores its result in *out.
+    template<typename T>
+    bool decodeAsVariant(bool (Decoder::*decode)(const QCborValue &, T *), const QCborValue &value,
+                         QVariant *out)
+    {
+        T result;
+        if (!(this->*decode)(value, &result))
+            return false;
+        *out = QVariant::fromValue(std::move(result));
+        return true;
+    }
     bool decodeJson(const QCborValue &value, QMetaType type, void *data);
 
     QVarLengthArray<PathElement, 8> m_path;
@@ -639,7 +653,7 @@ bool Decoder::fail(const QString &message)
     return false;
 }
 
-bool Decoder::mismatch(const char *expected, const QCborValue &found)
+bool Decoder::mismatch(QByteArrayView expected, const QCborValue &found)
 {
     return fail(QStringLiteral("expected %1, found %2")
                     .arg(QLatin1StringView(expected), describe(found)));
@@ -728,24 +742,14 @@ bool Decoder::decodeInteger(const QCborValue &value, void *data, const char *typ
     return true;
 }
 
-bool Decoder::decodeIntegerById(const QCborValue &value, QMetaType type, void *data)
+// std::nullopt if typeId is not an integer type. typeName, if given, names the type in errors
+// (an enum's name) instead of the integer type's.
+std::optional<bool> Decoder::decodeIntegerById(const QCborValue &value, int typeId, void *data,
+                                               const char *typeName)
 {
-    switch (type.id()) {
-    case QMetaType::Char: return decodeInteger<char>(value, data, "char");
-    case QMetaType::SChar: return decodeInteger<qint8>(value, data, "qint8");
-    case QMetaType::UChar: return decodeInteger<quint8>(value, data, "quint8");
-    case QMetaType::Short: return decodeInteger<qint16>(value, data, "qint16");
-    case QMetaType::UShort: return decodeInteger<quint16>(value, data, "quint16");
-    case QMetaType::Int: return decodeInteger<qint32>(value, data, "qint32");
-    case QMetaType::UInt: return decodeInteger<quint32>(value, data, "quint32");
-    case QMetaType::Long: return decodeInteger<long>(value, data, "long");
-    case QMetaType::ULong: return decodeInteger<ulong>(value, data, "ulong");
-    case QMetaType::LongLong: return decodeInteger<qint64>(value, data, "qint64");
-    case QMetaType::ULongLong: return decodeInteger<quint64>(value, data, "quint64");
-    case QMetaType::Char16: return decodeInteger<char16_t>(value, data, "char16_t");
-    case QMetaType::Char32: return decodeInteger<char32_t>(value, data, "char32_t");
-    default: return fail(QStringLiteral("internal error: not an integer type"));
-    }
+    return withIntegerType(typeId, [&](auto zero, const char *name) {
+        return decodeInteger<decltype(zero)>(value, data, typeName ? typeName : name);
+    });
 }
 
 bool Decoder::decodeReal(const QCborValue &value, double *out)
@@ -850,35 +854,21 @@ bool Decoder::decodeDateTime(const QCborValue &value, QDateTime *out)
     return true;
 }
 
-bool Decoder::decodeDate(const QCborValue &value, QDate *out)
+// QDate or QTime from ISO 8601 text; null and undefined give the invalid (null) value.
+template<typename T>
+bool Decoder::decodeIsoText(const QCborValue &value, T *out, const char *what, Qt::DateFormat format)
 {
     if (value.isNull() || value.isUndefined()) {
-        *out = QDate();
+        *out = T();
         return true;
     }
     if (!value.isString())
-        return mismatch("ISO 8601 date string", value);
+        return mismatch(QByteArray("ISO 8601 ") + what + " string", value);
     const QString text = value.toString();
-    const QDate date = QDate::fromString(text, Qt::ISODate);
-    if (!date.isValid())
-        return fail(QStringLiteral("invalid ISO 8601 date %1").arg(quoted(text)));
-    *out = date;
-    return true;
-}
-
-bool Decoder::decodeTime(const QCborValue &value, QTime *out)
-{
-    if (value.isNull() || value.isUndefined()) {
-        *out = QTime();
-        return true;
-    }
-    if (!value.isString())
-        return mismatch("ISO 8601 time string", value);
-    const QString text = value.toString();
-    const QTime time = QTime::fromString(text, Qt::ISODateWithMs);
-    if (!time.isValid())
-        return fail(QStringLiteral("invalid ISO 8601 time %1").arg(quoted(text)));
-    *out = time;
+    const T parsed = T::fromString(text, format);
+    if (!parsed.isValid())
+        return fail(QStringLiteral("invalid ISO 8601 %1 %2").arg(QLatin1StringView(what), quoted(text)));
+    *out = parsed;
     return true;
 }
 
@@ -916,6 +906,11 @@ bool Decoder::decodeEnum(const QCborValue &value, QMetaType type, void *data)
     const QMetaEnum metaEnum = metaEnumFor(type);
     if (value.isString() && metaEnum.isValid()) {
         const QString text = value.toString();
+        // QMetaEnum reads the keys as C strings: "Green\0junk" would be Green.
+        if (text.contains(QChar(0)))
+            return fail(QStringLiteral("unknown key %1 for %2 %3: NUL character in the key")
+                            .arg(quoted(text), QLatin1StringView(metaEnum.isFlag() ? "flags" : "enum"),
+                                 QLatin1StringView(type.name())));
         int result = 0;
         bool ok = false;
         if (metaEnum.isFlag()) {
@@ -948,24 +943,9 @@ bool Decoder::decodeEnum(const QCborValue &value, QMetaType type, void *data)
         return fail(QStringLiteral("expected %1 key or integer, found %2")
                         .arg(QLatin1StringView(type.name()), describe(value)));
     }
-    const bool isUnsigned = type.flags() & QMetaType::IsUnsignedEnumeration;
-    const char *name = type.name();
-    switch (type.sizeOf()) {
-    case 1:
-        return isUnsigned ? decodeInteger<quint8>(value, data, name)
-                          : decodeInteger<qint8>(value, data, name);
-    case 2:
-        return isUnsigned ? decodeInteger<quint16>(value, data, name)
-                          : decodeInteger<qint16>(value, data, name);
-    case 4:
-        return isUnsigned ? decodeInteger<quint32>(value, data, name)
-                          : decodeInteger<qint32>(value, data, name);
-    case 8:
-        return isUnsigned ? decodeInteger<quint64>(value, data, name)
-                          : decodeInteger<qint64>(value, data, name);
-    default:
-        return fail(QStringLiteral("unsupported enum size for %1").arg(QLatin1StringView(name)));
-    }
+    if (const std::optional<bool> ok = decodeIntegerById(value, enumStorageTypeId(type), data, type.name()))
+        return *ok;
+    return fail(QStringLiteral("unsupported enum size for %1").arg(QLatin1StringView(type.name())));
 }
 
 bool Decoder::decodeGadget(const QCborValue &value, QMetaType type, void *data)
@@ -1080,8 +1060,8 @@ bool Decoder::decodeAssociation(const QCborValue &value, QMetaType type, void *d
             if (!parseDecimal(text, true, isUnsignedKey ? nullptr : &s, isUnsignedKey ? &u : nullptr))
                 return fail(QStringLiteral("map key: expected integer, found string %1")
                                 .arg(quoted(text)));
-            keyOk = decodeIntegerById(isUnsignedKey ? unsignedToCbor(u) : QCborValue(s), keyType,
-                                      key.data());
+            keyOk = decodeIntegerById(isUnsignedKey ? unsignedToCbor(u) : QCborValue(s), keyType.id(),
+                                      key.data()).value_or(false);
         } else {
             keyOk = decode(keyValue, keyType, key.data());
         }
@@ -1198,34 +1178,14 @@ bool Decoder::decodeNatural(const QCborValue &value, QVariant *out)
     case QCborValue::ByteArray:
         *out = QVariant(value.toByteArray());
         return true;
-    case QCborValue::Array: {
-        QVariantList list;
-        if (!decodeVariantList(value, &list))
-            return false;
-        *out = QVariant(std::move(list));
-        return true;
-    }
-    case QCborValue::Map: {
-        QVariantMap map;
-        if (!decodeVariantMap(value, &map))
-            return false;
-        *out = QVariant(std::move(map));
-        return true;
-    }
-    case QCborValue::DateTime: {
-        QDateTime dateTime;
-        if (!decodeDateTime(value, &dateTime))
-            return false;
-        *out = QVariant(dateTime);
-        return true;
-    }
-    case QCborValue::Url: {
-        QUrl url;
-        if (!decodeUrl(value, &url))
-            return false;
-        *out = QVariant(url);
-        return true;
-    }
+    case QCborValue::Array:
+        return decodeAsVariant(&Decoder::decodeVariantList, value, out);
+    case QCborValue::Map:
+        return decodeAsVariant(&Decoder::decodeVariantMap<QVariantMap>, value, out);
+    case QCborValue::DateTime:
+        return decodeAsVariant(&Decoder::decodeDateTime, value, out);
+    case QCborValue::Url:
+        return decodeAsVariant(&Decoder::decodeUrl, value, out);
     case QCborValue::Uuid:
         *out = QVariant(value.toUuid());
         return true;
@@ -1234,19 +1194,10 @@ bool Decoder::decodeNatural(const QCborValue &value, QVariant *out)
         const QCborTag tag = value.tag();
         if (tag == QCborTag(QCborKnownTags::DateTimeString)
             || tag == QCborTag(QCborKnownTags::UnixTime_t)) {
-            QDateTime dateTime;
-            if (!decodeDateTime(value, &dateTime))
-                return false;
-            *out = QVariant(dateTime);
-            return true;
+            return decodeAsVariant(&Decoder::decodeDateTime, value, out);
         }
-        if (tag == QCborTag(QCborKnownTags::Url)) {
-            QUrl url;
-            if (!decodeUrl(value, &url))
-                return false;
-            *out = QVariant(url);
-            return true;
-        }
+        if (tag == QCborTag(QCborKnownTags::Url))
+            return decodeAsVariant(&Decoder::decodeUrl, value, out);
         DepthScope depth(this);
         if (depth.tooDeep())
             return tooDeep();
@@ -1307,6 +1258,8 @@ bool Decoder::decodeJson(const QCborValue &value, QMetaType type, void *data)
 
 bool Decoder::decode(const QCborValue &value, QMetaType type, void *data)
 {
+    if (const std::optional<bool> ok = decodeIntegerById(value, type.id(), data))
+        return *ok;
     switch (type.id()) {
     case QMetaType::UnknownType:
         return fail(QStringLiteral("invalid target type"));
@@ -1319,13 +1272,6 @@ bool Decoder::decode(const QCborValue &value, QMetaType type, void *data)
             return mismatch("boolean", value);
         *static_cast<bool *>(data) = value.isTrue();
         return true;
-    case QMetaType::Char: case QMetaType::SChar: case QMetaType::UChar:
-    case QMetaType::Short: case QMetaType::UShort:
-    case QMetaType::Int: case QMetaType::UInt:
-    case QMetaType::Long: case QMetaType::ULong:
-    case QMetaType::LongLong: case QMetaType::ULongLong:
-    case QMetaType::Char16: case QMetaType::Char32:
-        return decodeIntegerById(value, type, data);
     case QMetaType::Double:
         return decodeReal(value, static_cast<double *>(data));
     case QMetaType::Float: {
@@ -1355,9 +1301,9 @@ bool Decoder::decode(const QCborValue &value, QMetaType type, void *data)
     case QMetaType::QDateTime:
         return decodeDateTime(value, static_cast<QDateTime *>(data));
     case QMetaType::QDate:
-        return decodeDate(value, static_cast<QDate *>(data));
+        return decodeIsoText(value, static_cast<QDate *>(data), "date", Qt::ISODate);
     case QMetaType::QTime:
-        return decodeTime(value, static_cast<QTime *>(data));
+        return decodeIsoText(value, static_cast<QTime *>(data), "time", Qt::ISODateWithMs);
     case QMetaType::QUuid:
         return decodeUuid(value, static_cast<QUuid *>(data));
     case QMetaType::QUrl:
@@ -1408,14 +1354,10 @@ bool checkMarshallable(QMetaType type, QString *why, QSet<int> *visiting)
     };
     if (!type.isValid())
         return no(QStringLiteral("invalid type"));
+    if (isIntegerTypeId(type.id()))
+        return true;
     switch (type.id()) {
     case QMetaType::Nullptr: case QMetaType::Bool:
-    case QMetaType::Char: case QMetaType::SChar: case QMetaType::UChar:
-    case QMetaType::Short: case QMetaType::UShort:
-    case QMetaType::Int: case QMetaType::UInt:
-    case QMetaType::Long: case QMetaType::ULong:
-    case QMetaType::LongLong: case QMetaType::ULongLong:
-    case QMetaType::Char16: case QMetaType::Char32:
     case QMetaType::Float: case QMetaType::Double:
     case QMetaType::QChar: case QMetaType::QString: case QMetaType::QByteArray:
     case QMetaType::QDateTime: case QMetaType::QDate: case QMetaType::QTime:

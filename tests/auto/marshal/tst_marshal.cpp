@@ -203,6 +203,7 @@ private Q_SLOTS:
     void typedFastPaths();
     void valueFromCborPointerApi();
     void marshallable();
+    void dateTimeSubMinuteOffset();
     void errors_data();
     void errors();
     void errorLeavesOutputUnchanged();
@@ -850,6 +851,14 @@ void tst_Marshal::errors_data()
                                    << QStringLiteral("expected Palette::Color key or integer, found boolean");
     QTest::newRow("enum int out of range") << QCborValue(256) << id((Palette::Small *)nullptr)
                                            << QStringLiteral("256 is out of range for Palette::Small [0, 255]");
+    // QMetaEnum reads keys as C strings; text after a NUL must not be ignored (finding 3 in
+    // docs/RELIABILITY-fuzzing.md: these were Green, Red and Bold).
+    QTest::newRow("NUL in enum key") << QCborValue(QStringLiteral("Green\0junk")) << id((Palette::Color *)nullptr)
+                                     << QStringLiteral("for enum Palette::Color: NUL character in the key");
+    QTest::newRow("enum key ending in NUL") << QCborValue(QStringLiteral("Red\0")) << id((Palette::Color *)nullptr)
+                                            << QStringLiteral("NUL character in the key");
+    QTest::newRow("NUL in flags key") << QCborValue(QStringLiteral("Bold\0|Strike")) << id((Palette::Options *)nullptr)
+                                      << QStringLiteral("for flags QFlags<Palette::Option>: NUL character in the key");
     // Containers and gadgets
     QTest::newRow("map for string list") << QCborValue(QCborMap{}) << id((QStringList *)nullptr)
                                          << QStringLiteral("expected array, found map");
@@ -917,6 +926,38 @@ void tst_Marshal::errors_data()
                                      << QStringLiteral("nested deeper than 64 levels");
     QTest::newRow("deep QVariantList") << nestedArrays(200) << id((QVariantList *)nullptr)
                                        << QStringLiteral("nested deeper than 64 levels");
+}
+
+void tst_Marshal::dateTimeSubMinuteOffset()
+{
+    // ISO 8601 offsets have no seconds: a date-time whose offset is not whole minutes (local mean
+    // time, before ~1900) is sent as UTC, so that it decodes as the same instant. Finding 4 in
+    // docs/RELIABILITY-fuzzing.md: it was sent as +00:53, 28 seconds off.
+    const auto check = [](const QDateTime &dateTime, const QString &expected) {
+        const QCborValue encoded = toCbor(dateTime);
+        QCOMPARE(encoded, QCborValue(expected));
+        for (const QCborValue &carried : {encoded, QCborValue::fromJsonValue(encoded.toJsonValue())}) {
+            QDateTime back;
+            QString error;
+            QVERIFY2(fromCbor(carried, &back, &error), qPrintable(error));
+            QCOMPARE(back.toMSecsSinceEpoch(), dateTime.toMSecsSinceEpoch());
+        }
+    };
+    check(QDateTime(QDate(1850, 6, 1), QTime(12, 0), Qt::OffsetFromUTC, 3208), // +00:53:28
+          QStringLiteral("1850-06-01T11:06:32.000Z"));
+    check(QDateTime(QDate(2024, 5, 6), QTime(7, 8, 9), Qt::OffsetFromUTC, -30),
+          QStringLiteral("2024-05-06T07:08:39.000Z"));
+    // The same through a time zone (the case the fuzzer found, there with local time).
+    const QTimeZone berlin(QByteArrayLiteral("Europe/Berlin"));
+    if (!berlin.isValid())
+        QSKIP("no Europe/Berlin time zone data");
+    // Whole-minute offsets keep their offset.
+    check(QDateTime(QDate(2024, 5, 6), QTime(7, 8, 9), berlin),
+          QStringLiteral("2024-05-06T07:08:09.000+02:00"));
+    const QDateTime zoned(QDate(1850, 6, 1), QTime(12, 0), berlin);
+    if (zoned.offsetFromUtc() != 3208)
+        QSKIP("this time zone database has no local mean time for Europe/Berlin");
+    check(zoned, QStringLiteral("1850-06-01T11:06:32.000Z"));
 }
 
 void tst_Marshal::errors()
