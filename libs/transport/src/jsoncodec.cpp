@@ -1,6 +1,7 @@
 #include "jsoncodec_p.h"
 
 #include <QtCore/QCborMap>
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonParseError>
@@ -186,6 +187,54 @@ bool batchMembers(QByteArrayView encoded, QByteArrayView *members)
 
 // --- Decoding -----------------------------------------------------------------------------
 
+// Whether the text may hold an escaped surrogate ("\ud800".."\udfff"): the only way a JSON
+// document can carry a lone one, since Qt's parser refuses invalid UTF-8. A cheap filter, so that
+// only such payloads pay for the walk of hasLoneSurrogate().
+bool mayHoldEscapedSurrogate(QByteArrayView payload)
+{
+    for (qsizetype i = payload.indexOf("\\u"); i >= 0 && i + 3 < payload.size();
+         i = payload.indexOf("\\u", i + 2)) {
+        const char high = payload.at(i + 2), next = payload.at(i + 3);
+        if ((high == 'd' || high == 'D')
+            && ((next >= '8' && next <= '9') || (next >= 'a' && next <= 'f')
+                || (next >= 'A' && next <= 'F'))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool hasLoneSurrogate(const QJsonValue &value);
+
+bool hasLoneSurrogate(const QJsonObject &object)
+{
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (!QStringView(it.key()).isValidUtf16() || hasLoneSurrogate(it.value()))
+            return true;
+    }
+    return false;
+}
+
+bool hasLoneSurrogate(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::String:
+        return !QStringView(value.toString()).isValidUtf16();
+    case QJsonValue::Array: {
+        const QJsonArray array = value.toArray();
+        for (const QJsonValue &item : array) {
+            if (hasLoneSurrogate(item))
+                return true;
+        }
+        return false;
+    }
+    case QJsonValue::Object:
+        return hasLoneSurrogate(value.toObject());
+    default:
+        return false;
+    }
+}
+
 class Decoder
 {
 public:
@@ -224,6 +273,12 @@ Message Decoder::decode(const QByteArray &payload, ErrorCode *errorCode, QString
     } else if (!document.isObject()) {
         code = ErrorCode::ParseError;
         m_error = QStringLiteral("a message must be a JSON object, not an array");
+    } else if (mayHoldEscapedSurrogate(payload) && hasLoneSurrogate(document.object())) {
+        // JSON can escape a lone surrogate ("\ud800"), but no encoder can write it back (UTF-8
+        // has no form for it; toUtf8() makes it '?'): the message would change when relayed, so
+        // it is refused like invalid UTF-8, which is what the CBOR codec does with such text.
+        code = ErrorCode::ParseError;
+        m_error = QStringLiteral("not valid JSON: a string holds an unpaired surrogate");
     } else {
         result = object(QCborMap::fromJsonObject(document.object()), false, QString());
         if (!result.isValid())
