@@ -436,6 +436,13 @@ RunResult runBursts(DeliveryCounter &counter, qint64 deliveriesPerBurst, const s
             return;
         }
         const qint64 now = clock.nsecsElapsed();
+        if (profileWindowDone() && phase != Phase::Drain) {
+            phase = Phase::Drain;
+            if (tEnd == 0) {
+                tEnd = now;
+                d1 = counter.count;
+            }
+        }
         if (phase == Phase::Warmup && now >= warmupEnd) {
             phase = Phase::Measure;
             t0 = now;

@@ -129,7 +129,11 @@ RunResult runClosedLoop(Workload &workload, int inFlight);
 // Opens a fresh workload (connection set-up is not measured), runs it, destroys it.
 RunResult runWorkload(const std::function<std::unique_ptr<Workload>()> &make, int inFlight);
 
-// One-way deliveries (signals, notifications) counted where they arrive, for runBursts().
+void profileTick(); // see "Profiling" below
+bool profileWindowDone();
+
+// One-way deliveries (signals, notifications) counted where they arrive, for runBursts();
+// each one is a request for profileTick().
 struct DeliveryCounter
 {
     qint64 count = 0;
@@ -139,6 +143,7 @@ struct DeliveryCounter
 
     void deliver()
     {
+        profileTick();
         if (++count >= nextCheck)
             onThreshold();
     }

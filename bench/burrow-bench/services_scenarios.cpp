@@ -49,8 +49,10 @@ public:
     {
         if (!m_ticks)
             return;
-        for (int i = 0; i < count; ++i)
+        for (int i = 0; i < count; ++i) {
             m_ticks->tick(m_sequence++);
+            profileTick();
+        }
     }
 
 private:
@@ -71,8 +73,10 @@ public:
     void publish(int count) override
     {
         for (int i = 0; i < count; ++i) {
-            for (const QSharedPointer<IBenchTicks> &subscriber : std::as_const(m_subscribers))
+            for (const QSharedPointer<IBenchTicks> &subscriber : std::as_const(m_subscribers)) {
                 subscriber->tick(m_sequence);
+                profileTick();
+            }
             ++m_sequence;
         }
     }
