@@ -169,7 +169,11 @@ struct ServiceClient
 class ServiceCallWorkload final : public Workload
 {
 public:
-    ServiceCallWorkload(quint16 port, const WireVariant &variant) : m_port(port), m_connection(variant.subprotocol) {}
+    enum class Form { Async, Blocking };
+    ServiceCallWorkload(quint16 port, const WireVariant &variant, Form form = Form::Async)
+        : m_port(port), m_connection(variant.subprotocol), m_form(form)
+    {
+    }
 
     bool open(QString *error) override
     {
@@ -181,6 +185,7 @@ public:
         IBenchCalls *calls = m_connection.services.resolve<IBenchCalls>(error);
         if (!calls)
             return false;
+        m_proxy = calls;
         m_calls.emplace(calls);
         return true;
     }
@@ -188,6 +193,16 @@ public:
     void issue(int slot) override
     {
         const int value = ++m_counter;
+        if (m_form == Form::Blocking) {
+            // The blocking form as console code uses it: the proxy method returns the value
+            // (running a local event loop meanwhile). Queued, because done() issues the next call.
+            QMetaObject::invokeMethod(&m_connection.client, [this, slot, value, alive = alive] {
+                const int result = m_proxy->echo(value);
+                if (*alive)
+                    done(slot, result == value && !Burrow::lastCallError().isError());
+            }, Qt::QueuedConnection);
+            return;
+        }
         // Sync continuation: runs where the reply is made ready (this thread), no extra event.
         m_calls->echo(value).then(QtFuture::Launch::Sync, [this, slot, value, alive = alive](const Burrow::Reply<int> &reply) {
             if (*alive)
@@ -198,6 +213,8 @@ public:
 private:
     quint16 m_port;
     ServiceClient m_connection;
+    Form m_form;
+    IBenchCalls *m_proxy = nullptr;
     std::optional<IBenchCallsAsync> m_calls;
     int m_counter = 0;
 };
@@ -205,6 +222,27 @@ private:
 QString modeLabel(int inFlight)
 {
     return inFlight == 1 ? QStringLiteral("seq") : QStringLiteral("pipe%1").arg(inFlight);
+}
+
+// The blocking form (proxy->echo(value)) in this thread, one call at a time.
+Measure blockingCallMeasure(const WireVariant &variant)
+{
+    Measure m;
+    m.name = QStringLiteral("services_echo_%1_seq_blocking").arg(QLatin1String(variant.name));
+    m.metric = QStringLiteral("calls_per_s");
+    m.description = QStringLiteral("proxy->echo(int) -> int, the blocking form (a local event loop until the answer), "
+                                   "%1, one call at a time, each from a queued invocation")
+                        .arg(QLatin1String(variant.subprotocol));
+    m.run = [variant] {
+        QString error;
+        const quint16 port = serverPort(QStringLiteral("services"), &error);
+        if (!port)
+            return failed(error);
+        return runWorkload([&] {
+            return std::make_unique<ServiceCallWorkload>(port, variant, ServiceCallWorkload::Form::Blocking);
+        }, 1);
+    };
+    return m;
 }
 
 Measure serviceCallMeasure(const WireVariant &variant, int inFlight)
@@ -464,6 +502,11 @@ void registerServicesScenarios()
             m.alsoTargets.insert(QStringLiteral("ratio_vs_qtro"), 1.0);
             group.measures << m;
         }
+        // For context, no target of its own: the blocking form of the same call.
+        Measure blocking = blockingCallMeasure(Binary);
+        blocking.alsoCompareTo.append({QStringLiteral("ratio_vs_raw"), raw.name});
+        blocking.alsoCompareTo.append({QStringLiteral("ratio_vs_qtro"), qtro.name});
+        group.measures << blocking;
         addGroup(group);
     }
 
