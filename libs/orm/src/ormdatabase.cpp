@@ -100,7 +100,11 @@ bool OrmDatabasePrivate::beginWrite() const
 
 bool OrmDatabasePrivate::commit() const
 {
-    return exec(QStringLiteral("COMMIT"), QStringLiteral("committing"));
+    if (!exec(QStringLiteral("COMMIT"), QStringLiteral("committing")))
+        return false;
+    if (checkpointer)
+        checkpointer->noteCommit();
+    return true;
 }
 
 void OrmDatabasePrivate::rollback() const
@@ -385,7 +389,12 @@ bool OrmDatabase::open(const QString &fileName)
                            QStringLiteral("creating burrow_tombstones"))
                 && d->exec(QStringLiteral("CREATE INDEX IF NOT EXISTS burrow_tombstones_version "
                                           "ON burrow_tombstones (table_name, version)"),
-                           QStringLiteral("indexing burrow_tombstones"));
+                           QStringLiteral("indexing burrow_tombstones"))
+                // Bounds of multi-version transactions (files from before it get it here; their
+                // older transactions stay unknown).
+                && d->exec(QStringLiteral("CREATE TABLE IF NOT EXISTS burrow_transactions ("
+                                          "last_version INTEGER PRIMARY KEY, first_version INTEGER NOT NULL)"),
+                           QStringLiteral("creating burrow_transactions"));
     };
     if (!setUp()) {
         const ErrorCode code = d->error;
@@ -400,17 +409,29 @@ bool OrmDatabase::open(const QString &fileName)
         return d->fail(ErrorCode::ImplementationError, QStringLiteral("cannot use %1: %2").arg(fileName, why));
     }
     d->currentVersion = *version;
+    if (!fileName.isEmpty() && fileName != QLatin1String(":memory:")) {
+        // Checkpoints in the background; this connection's own ones only as a fallback.
+        d->exec(QStringLiteral("PRAGMA wal_autocheckpoint=%1").arg(WalCheckpointer::fallbackPages),
+                QStringLiteral("setting wal_autocheckpoint"));
+        d->checkpointer = std::make_unique<WalCheckpointer>(fileName);
+    }
     qCDebug(lcOrm) << "opened" << fileName << "at version" << d->currentVersion;
     return true;
 }
 
 void OrmDatabase::close()
 {
+    // The checkpointing connection first: the last connection to close checkpoints the whole
+    // log and removes it.
+    d->checkpointer.reset();
     // Statements first: they hold the connection's handle.
     d->tables.clear();
     d->tableByName.clear();
     d->tableByMetaObject.clear();
     d->writeTombstone.reset();
+    d->writeTransaction.reset();
+    d->readTransaction.reset();
+    d->tombstonesSince.reset();
     d->readMeta.reset();
     d->writeMeta.reset();
     if (d->connectionName.isEmpty())

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "checkpointer_p.h"
 #include "tableschema_p.h"
 
 #include <Burrow/ormdatabase.h>
@@ -37,6 +38,7 @@ struct Table
     std::optional<QSqlQuery> selectOne;
     std::optional<QSqlQuery> replaceOne;
     std::optional<QSqlQuery> replaceChunk;
+    std::optional<QSqlQuery> changedRows; // changesSince()
 
     const QString &name() const { return schema.name; }
     bool isVersioned() const { return schema.isVersioned(); }
@@ -83,6 +85,15 @@ struct BatchData
     }
 };
 
+// A change being applied (applyChanges()); an upsert's stored values are the next ones in the
+// values list that goes with it.
+struct PendingChange
+{
+    RecordChange::Kind kind;
+    qint64 id;
+    qint64 version;
+};
+
 enum class InsertMode { Insert, Replace };
 // "INSERT [OR REPLACE] INTO table (id, version, ...) VALUES (?, ...), ..." for `rows` rows.
 QString insertStatement(const Table *table, int rows, InsertMode mode);
@@ -109,6 +120,7 @@ public:
     QString fileName;
     QSqlDatabase connection;
     QThread *connectionThread = nullptr;
+    std::unique_ptr<WalCheckpointer> checkpointer; // for files (not :memory:)
     int generation = 0; // incremented by open(): batches from before are refused
     std::vector<std::unique_ptr<Table>> tables;
     QHash<QString, int> tableByName;
@@ -116,6 +128,9 @@ public:
     qint64 currentVersion = 0;
 
     std::optional<QSqlQuery> writeTombstone;
+    std::optional<QSqlQuery> writeTransaction;
+    std::optional<QSqlQuery> readTransaction;
+    std::optional<QSqlQuery> tombstonesSince;
     std::optional<QSqlQuery> readMeta;
     std::optional<QSqlQuery> writeMeta;
 
@@ -182,6 +197,13 @@ public:
     bool bindInsertRow(QSqlQuery *query, int base, const Table *table, const BatchData &batch,
                        const Operation &operation, qint64 version) const;
     bool writeTombstoneRow(const Table *table, qint64 id, qint64 version);
+    // applyChanges(): the table, if versioned (sets the error otherwise).
+    Table *tableToApply(const QString &name);
+    // Writes converted changes and the applied version in one transaction.
+    bool applyPending(Table *table, const QList<PendingChange> &pending, const QList<QVariant> &values,
+                      qint64 upToVersion);
+    // Records the bounds of the running transaction when it stamps more than one version.
+    bool writeTransactionBounds(qint64 firstVersion, qint64 lastVersion);
 };
 
 } // namespace Burrow

@@ -45,9 +45,12 @@ bool RecordChange::fromCbor(const QCborValue &value, RecordChange *change, QStri
         result.row.insert(idKey, result.id);
         result.row.insert(versionKey, result.version);
         const QCborMap values = array.at(3).toMap();
+        const bool hasIdOrVersion = values.contains(QLatin1String("id")) || values.contains(QLatin1String("version"));
         for (auto it = values.cbegin(); it != values.cend(); ++it) {
-            if (it.key() != QCborValue(idKey) && it.key() != QCborValue(versionKey))
-                result.row.insert(it.key(), it.value());
+            const QCborValue key = it.key();
+            if (hasIdOrVersion && (key == QCborValue(idKey) || key == QCborValue(versionKey)))
+                continue;
+            result.row.insert(key, it.value());
         }
     } else if (kind == Delete) {
         if (array.size() != 3)

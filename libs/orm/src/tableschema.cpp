@@ -115,6 +115,66 @@ bool coerce(const Column &column, const QVariant &value, QVariant *out)
     return true;
 }
 
+// QDateTime::toString(Qt::ISODateWithMs) of a UTC time, "yyyy-MM-ddTHH:mm:ss.zzzZ", written
+// directly: every stored date goes through here, and Qt's formatter costs several times more.
+QString storedDateTime(const QDateTime &utc)
+{
+    int year = 0;
+    int month = 0;
+    int day = 0;
+    utc.date().getDate(&year, &month, &day);
+    if (year < 1 || year > 9999)
+        return utc.toString(Qt::ISODateWithMs); // Qt's form for years without four digits
+    const QTime time = utc.time();
+    QString text(24, Qt::Uninitialized);
+    QChar *out = text.data();
+    const auto put = [&out](int value, int digits) {
+        for (int i = digits - 1; i >= 0; --i, value /= 10)
+            out[i] = QChar(u'0' + value % 10);
+        out += digits;
+    };
+    const auto separator = [&out](char16_t c) { *out++ = QChar(c); };
+    put(year, 4);
+    separator(u'-');
+    put(month, 2);
+    separator(u'-');
+    put(day, 2);
+    separator(u'T');
+    put(time.hour(), 2);
+    separator(u':');
+    put(time.minute(), 2);
+    separator(u':');
+    put(time.second(), 2);
+    separator(u'.');
+    put(time.msec(), 3);
+    separator(u'Z');
+    return text;
+}
+
+// "yyyy-MM-ddTHH:mm:ss.zzzZ" denoting a valid moment: what toStored() makes of a QDateTime.
+bool isStoredDateTime(QStringView text)
+{
+    if (text.size() != 24)
+        return false;
+    int fields[7] = {};
+    int field = 0;
+    for (qsizetype i = 0; i < 24; ++i) {
+        const char16_t c = text[i].unicode();
+        const char expected = "dddd-dd-ddTdd:dd:dd.dddZ"[i];
+        if (expected == 'd') {
+            if (c < u'0' || c > u'9')
+                return false;
+            fields[field] = fields[field] * 10 + (c - u'0');
+        } else {
+            if (c != char16_t(expected))
+                return false;
+            ++field;
+        }
+    }
+    return fields[0] > 0 && QDate::isValid(fields[0], fields[1], fields[2])
+            && QTime::isValid(fields[3], fields[4], fields[5], fields[6]);
+}
+
 } // namespace
 
 QString tableNameOf(const QMetaObject &metaObject)
@@ -209,7 +269,7 @@ QVariant Column::toStored(const QVariant &input) const
         const QDateTime dateTime = value.toDateTime();
         if (!dateTime.isValid())
             return QVariant(QMetaType::fromType<QString>());
-        return dateTime.toUTC().toString(Qt::ISODateWithMs);
+        return storedDateTime(dateTime.toUTC());
     }
     case ColumnKind::Date: {
         const QDate date = value.toDate();
@@ -323,9 +383,14 @@ bool Column::storedFromCbor(const QCborValue &value, QVariant *stored, QString *
         }
         break;
     case ColumnKind::Integer:
-        if (value.isInteger() && type.id() == QMetaType::LongLong) {
-            *stored = value.toInteger();
-            return true;
+        if (value.isInteger()) {
+            // In range of the type's size: stored as is (out of range: the marshal.h error).
+            const qint64 integer = value.toInteger();
+            const int bits = int(type.sizeOf()) * 8;
+            if (bits >= 64 || (integer >= -(qint64(1) << (bits - 1)) && integer < (qint64(1) << (bits - 1)))) {
+                *stored = integer;
+                return true;
+            }
         }
         break;
     case ColumnKind::Real:
@@ -344,6 +409,16 @@ bool Column::storedFromCbor(const QCborValue &value, QVariant *stored, QString *
         if (value.isByteArray()) {
             *stored = toStored(value.toByteArray());
             return true;
+        }
+        break;
+    case ColumnKind::DateTime:
+        // Already the stored form (what cborFromStored() gives): kept without parsing it.
+        if (value.isString()) {
+            QString text = value.toString();
+            if (isStoredDateTime(text)) {
+                *stored = std::move(text);
+                return true;
+            }
         }
         break;
     default:

@@ -282,6 +282,22 @@ bool OrmDatabasePrivate::writeTombstoneRow(const Table *table, qint64 id, qint64
     return true;
 }
 
+bool OrmDatabasePrivate::writeTransactionBounds(qint64 firstVersion, qint64 lastVersion)
+{
+    if (lastVersion <= firstVersion)
+        return true; // one version: nothing to split
+    QSqlQuery *query = prepared(writeTransaction,
+                                QStringLiteral("INSERT OR REPLACE INTO burrow_transactions "
+                                               "(last_version, first_version) VALUES (?, ?)"));
+    if (!query)
+        return false;
+    query->bindValue(0, lastVersion);
+    query->bindValue(1, firstVersion);
+    if (!query->exec())
+        return failQuery(*query, QStringLiteral("recording transaction %1..%2").arg(firstVersion).arg(lastVersion));
+    return true;
+}
+
 QString insertStatement(const Table *table, int rows, InsertMode mode)
 {
     QString row = QStringLiteral("(?");
@@ -474,8 +490,10 @@ bool OrmDatabasePrivate::execute(BatchData &batch, qint64 *first, qint64 *last)
             return abort(index);
         ++index;
     }
-    if (version != startVersion && !setMetaValue(currentVersionKey, version))
+    if (version != startVersion
+        && (!setMetaValue(currentVersionKey, version) || !writeTransactionBounds(startVersion + 1, version))) {
         return abort(count - 1);
+    }
     if (!commit()) {
         rollback();
         return false;

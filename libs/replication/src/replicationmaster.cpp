@@ -88,11 +88,11 @@ QCborMap ReplicationMasterPrivate::fetch(const QString &table, qint64 afterVersi
                                         .arg(afterVersion).arg(table).arg(current).toStdString());
     }
     const int pageLimit = std::clamp(limit, 1, maxChangesPerMessage);
-    const ChangePage page = readChangePage(database, table, afterVersion, pageLimit, commitLog);
+    const ChangePage page = readChangePage(database, table, afterVersion, pageLimit);
     if (!page.isValid())
         throw std::runtime_error(page.errorString.toStdString());
     QCborMap answer;
-    answer.insert(keyChanges, RecordChange::listToCbor(page.changes));
+    answer.insert(keyChanges, page.changes);
     answer.insert(keyFromVersion, afterVersion + 1);
     answer.insert(keyToVersion, page.toVersion);
     answer.insert(keyCurrentVersion, page.currentVersion);
@@ -120,7 +120,7 @@ QCborMap ReplicationMasterPrivate::subscribe(const QString &table, qint64 afterV
     // Everything runs in the database's thread: no commit can come between reading the delta,
     // registering the subscription and sending the delta. Later commits reach it through
     // onCommitted(), from its delivered version on: no gap.
-    const ChangePage page = readChangePage(database, table, afterVersion, maxChangesPerMessage, commitLog);
+    const ChangePage page = readChangePage(database, table, afterVersion, maxChangesPerMessage);
     if (!page.isValid())
         throw std::runtime_error(page.errorString.toStdString());
     QCborMap answer;
@@ -150,8 +150,7 @@ QCborMap ReplicationMasterPrivate::subscribe(const QString &table, qint64 afterV
     Q_EMIT q->subscriptionAdded(info);
 
     if (!page.changes.isEmpty()) {
-        const QCborArray changes = RecordChange::listToCbor(page.changes);
-        callback->changes(table, changes, afterVersion + 1, page.toVersion, committedAt(table, afterVersion));
+        callback->changes(table, page.changes, afterVersion + 1, page.toVersion, committedAt(table, afterVersion));
         if (lastCallError().isError()) {
             remove(subscription, "its callback failed");
             throw std::runtime_error(lastCallError().message().toStdString());
@@ -170,7 +169,6 @@ void ReplicationMasterPrivate::onCommitted(const QStringList &committedTables, q
 {
     if (toVersion <= 0)
         return; // only unversioned tables
-    commitLog.record(fromVersion, toVersion);
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const QString &table : committedTables) {
         if (subscriptions.value(table).isEmpty())
@@ -209,7 +207,7 @@ void ReplicationMasterPrivate::sendChanges(const QString &table, QList<Subscript
 {
     qint64 after = group.constFirst()->info.deliveredVersion;
     while (!group.isEmpty()) {
-        const ChangePage page = readChangePage(database, table, after, maxChangesPerMessage, commitLog);
+        const ChangePage page = readChangePage(database, table, after, maxChangesPerMessage);
         if (!page.isValid()) {
             qCWarning(lcReplication).noquote() << "cannot read the changes of" << table << "after version" << after
                                                << page.errorString;
@@ -217,7 +215,7 @@ void ReplicationMasterPrivate::sendChanges(const QString &table, QList<Subscript
         }
         if (page.changes.isEmpty())
             return; // versions of other tables only: the next message starts at after + 1 still
-        const QCborArray changes = RecordChange::listToCbor(page.changes);
+        const QCborArray &changes = page.changes;
         const qint64 when = committedAt(table, after);
         QList<SubscriptionPointer> gone;
         for (const SubscriptionPointer &subscription : std::as_const(group)) {

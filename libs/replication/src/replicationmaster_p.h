@@ -84,7 +84,6 @@ public:
     int gatherDelay = 1;
     int maxChangesPerMessage = 10000;
 
-    CommitLog commitLog;
     QHash<QString, std::deque<Commit>> recentCommits; // per table with subscriptions
     QHash<QString, QList<SubscriptionPointer>> subscriptions;
     QSet<QString> dirtyTables;

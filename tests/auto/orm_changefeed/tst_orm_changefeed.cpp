@@ -5,6 +5,8 @@
 
 #include <Burrow/ormdatabase.h>
 
+#include <QtSql/QSqlDatabase>
+#include <QtSql/QSqlQuery>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
 
@@ -23,6 +25,7 @@ private Q_SLOTS:
     void unversionedTablesHaveNoVersions();
     void deletesLeaveTombstones();
     void batchGetsConsecutiveVersions();
+    void transactionBoundsArePersisted();
     void batchIsAtomic_data();
     void batchIsAtomic();
     void batchWithBadValueFailsAtCommit();
@@ -31,6 +34,7 @@ private Q_SLOTS:
     void changesSincePaging();
     void changesSinceOnlyVersionedTables();
     void recordChangeCbor();
+    void applyEncodedChanges();
     void applyMakesEqualDatabases();
     void applyTwiceIsIdempotent();
     void applyIsAtomic();
@@ -209,6 +213,82 @@ void tst_OrmChangeFeed::batchGetsConsecutiveVersions()
     QCOMPARE(changes.at(0).version, 253);
     QCOMPARE(changes.at(1).version, 254);
     QCOMPARE(changes.at(1).kind, RecordChange::Delete);
+}
+
+void tst_OrmChangeFeed::transactionBoundsArePersisted()
+{
+    qint64 first = -1;
+    qint64 last = -1;
+    {
+        OrmDatabase db;
+        QVERIFY(openWithTables(db, "a.db"));
+        Person single{0, 0, "single", 0};
+        QVERIFY(db.insert(single)); // version 1, a transaction of one version
+        WriteBatch batch = db.batch();
+        for (int i = 0; i < 5; ++i)
+            batch.insert(Person{0, 0, QStringLiteral("n%1").arg(i), i});
+        batch.insertRow("Note", QCborMap{{"text", "unversioned"}});
+        QVERIFY(batch.commit()); // versions 2..6
+        QVERIFY(!db.transactionBounds(1, &first, &last));
+        QCOMPARE(db.error(), ErrorCode::NoError);
+        for (qint64 v = 2; v <= 6; ++v) {
+            first = last = -1;
+            QVERIFY(db.transactionBounds(v, &first, &last));
+            QCOMPARE(first, 2);
+            QCOMPARE(last, 6);
+        }
+        // A failed batch records nothing.
+        WriteBatch failing = db.batch();
+        failing.insert(Person{0, 0, "a", 1});
+        failing.insert(Person{0, 0, "b", 2});
+        failing.update(Person{9999, 0, "missing", 3});
+        QVERIFY(!failing.commit());
+        QVERIFY(!db.transactionBounds(7, &first, &last));
+        Person after{0, 0, "after", 0};
+        QVERIFY(db.insert(after));
+        QCOMPARE(after.version, 7);
+        QVERIFY(!db.transactionBounds(7, &first, &last));
+        QVERIFY(!db.transactionBounds(100, &first, &last));
+    }
+    {
+        // Persisted; and a file from before burrow_transactions gets it when opened.
+        OrmDatabase db;
+        QVERIFY(openWithTables(db, "a.db"));
+        QVERIFY(db.transactionBounds(4, &first, &last));
+        QCOMPARE(first, 2);
+        QCOMPARE(last, 6);
+        db.close();
+        {
+            QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw"));
+            raw.setDatabaseName(path("a.db"));
+            QVERIFY(raw.open());
+            QSqlQuery drop(raw);
+            QVERIFY(drop.exec(QStringLiteral("DROP TABLE burrow_transactions")));
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw"));
+        QVERIFY(openWithTables(db, "a.db"));
+        QVERIFY(!db.transactionBounds(4, &first, &last)); // older transactions stay unknown
+        QCOMPARE(db.error(), ErrorCode::NoError);
+        WriteBatch batch = db.batch();
+        batch.insert(Person{0, 0, "x", 1});
+        batch.insert(Person{0, 0, "y", 2});
+        QVERIFY(batch.commit());
+        QVERIFY(db.transactionBounds(9, &first, &last));
+        QCOMPARE(first, 8);
+        QCOMPARE(last, 9);
+    }
+    {
+        // The receiving side records the transactions it applies.
+        OrmDatabase master;
+        OrmDatabase slave;
+        QVERIFY(openWithTables(master, "a.db"));
+        QVERIFY(openWithTables(slave, "b.db"));
+        QCOMPARE(replicate(master, slave, "People", 3), 3);
+        QVERIFY(slave.transactionBounds(8, &first, &last));
+        QCOMPARE(first, 7);
+        QCOMPARE(last, 9);
+    }
 }
 
 void tst_OrmChangeFeed::batchIsAtomic_data()
@@ -458,6 +538,92 @@ void tst_OrmChangeFeed::recordChangeCbor()
     QVERIFY(!RecordChange::fromCbor(QCborArray{9, 1, 2}, &change, &why));
     QVERIFY(!RecordChange::listFromCbor(QCborArray{QCborArray{1, 1, 2}, 5}, &decoded, &why));
     QVERIFY2(why.startsWith("[1]"), qPrintable(why));
+}
+
+void tst_OrmChangeFeed::applyEncodedChanges()
+{
+    // The CBOR form applied directly gives what applyChanges() of the decoded list gives, for
+    // every column type (a local time, a date at the end of February, extreme integers).
+    OrmDatabase master;
+    OrmDatabase viaList;
+    OrmDatabase viaCbor;
+    for (auto [db, file] : {std::pair{&master, "a.db"}, {&viaList, "b.db"}, {&viaCbor, "c.db"}})
+        QVERIFY(db->open(path(file)) && db->registerTable<Sample>());
+    Sample s;
+    s.flag = true;
+    s.shortNumber = -32768;
+    s.number = -2147483647 - 1;
+    s.unsignedNumber = 4000000000u;
+    s.bigNumber = -9000000000000000000LL;
+    s.hugeNumber = 18446744073709551615ULL;
+    s.ratio = 3.25;
+    s.weight = 1.5f;
+    s.text = QStringLiteral("h\u00e9llo");
+    s.bytes = QByteArray("\x00\x01\xff", 3);
+    s.when = QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59, 999), Qt::UTC);
+    s.day = QDate(1999, 12, 31);
+    s.time = QTime(23, 59, 58, 123);
+    s.uuid = QUuid::fromString(QStringLiteral("{12345678-9abc-def0-1234-56789abcdef0}"));
+    s.url = QUrl(QStringLiteral("https://example.org/a?q=1"));
+    s.color = Sample::Blue;
+    s.permissions = Sample::Read | Sample::Execute;
+    s.tags = QStringList{"a", "b"};
+    s.extra = QVariantMap{{"n", qint64(1)}};
+    s.scores = {1, 2, 3};
+    QVERIFY(master.insert(s));
+    Sample local = s;
+    local.id = 0;
+    local.when = QDateTime(QDate(2001, 1, 1), QTime(1, 2, 3, 4), Qt::LocalTime);
+    QVERIFY(master.insert(local));
+    Sample empty;
+    QVERIFY(master.insert(empty)); // null date, default values
+    QVERIFY(master.remove<Sample>(local.id));
+    qint64 upTo = 0;
+    const QList<RecordChange> changes = master.changesSince("Samples", 0, 100, &upTo);
+    QCOMPARE(changes.size(), 3);
+    // Through bytes, as it travels.
+    const QCborArray encoded = QCborValue::fromCbor(QCborValue(RecordChange::listToCbor(changes)).toCbor()).toArray();
+    QVERIFY2(viaList.applyChanges("Samples", changes, upTo), qPrintable(viaList.errorString()));
+    int count = -1;
+    QVERIFY2(viaCbor.applyEncodedChanges("Samples", encoded, upTo, &count), qPrintable(viaCbor.errorString()));
+    QCOMPARE(count, 3);
+    compareTables(master, viaCbor, "Samples");
+    compareTables(viaList, viaCbor, "Samples");
+    QVERIFY(viaCbor.record<Sample>(s.id) == s);
+    QCOMPARE(viaCbor.appliedVersion("Samples"), upTo);
+    // Again: applied already.
+    QVERIFY(viaCbor.applyEncodedChanges("Samples", encoded, upTo, &count));
+    QCOMPARE(count, 0);
+
+    // Malformed lists and values fail before anything is written.
+    const qint64 applied = viaCbor.appliedVersion("Samples");
+    const auto fails = [&](const QCborArray &list) {
+        const bool ok = viaCbor.applyEncodedChanges("Samples", list, applied + 10);
+        return !ok && viaCbor.error() == ErrorCode::InvalidArguments && viaCbor.appliedVersion("Samples") == applied;
+    };
+    QVERIFY(fails({5}));
+    QVERIFY(fails({QCborArray{0, 1}}));
+    QVERIFY(fails({QCborArray{0, 1, applied + 1}}));                  // upsert without row
+    QVERIFY(fails({QCborArray{1, 1, applied + 1, QCborMap{}}}));      // delete with a row
+    QVERIFY(fails({QCborArray{9, 1, applied + 1}}));                  // unknown kind
+    QVERIFY(fails({QCborArray{1, 1, applied + 11}}));                 // above upToVersion
+    QVERIFY(fails({QCborArray{0, 50, applied + 1, QCborMap{{1, 2}}}})); // a column name that is no string
+    QVERIFY(fails({QCborArray{0, 50, applied + 1, QCborMap{{"number", 1}}},
+                   QCborArray{0, 51, applied + 2, QCborMap{{"number", "x"}}}}));
+    QVERIFY(fails({QCborArray{0, 50, applied + 1, QCborMap{{"shortNumber", 40000}}}}));
+    QVERIFY(fails({QCborArray{0, 50, applied + 1, QCborMap{{"when", "2024-02-30T00:00:00.000Z"}}}}));
+    QVERIFY(!viaCbor.record<Sample>(50));
+    // Unknown columns are ignored, missing ones get their defaults; other date forms are parsed.
+    QVERIFY(viaCbor.applyEncodedChanges("Samples",
+                                        {QCborArray{0, 50, applied + 1, QCborMap{{"unknown", 1}, {"number", 7}}},
+                                         QCborArray{0, 51, applied + 2, QCborMap{{"number", 8}, {"unknown", 2},
+                                                                                 {"when", "2024-05-06T07:08:09Z"}}}},
+                                        applied + 2, &count));
+    QCOMPARE(count, 2);
+    QCOMPARE(viaCbor.record<Sample>(50)->number, 7);
+    QCOMPARE(viaCbor.record<Sample>(50)->text, QString());
+    QCOMPARE(viaCbor.record<Sample>(51)->number, 8);
+    QCOMPARE(viaCbor.record<Sample>(51)->when, QDateTime(QDate(2024, 5, 6), QTime(7, 8, 9), Qt::UTC));
 }
 
 void tst_OrmChangeFeed::applyMakesEqualDatabases()

@@ -17,6 +17,8 @@
 
 #include <QtTest/QtTest>
 
+#include "../../../apps/replica/common/person.h"
+
 #include <memory>
 #include <random>
 
@@ -24,24 +26,9 @@ namespace ReplicationTest {
 
 using namespace Burrow;
 
-// Replicated, on master and slaves.
-struct Person
-{
-    Q_GADGET
-    Q_CLASSINFO("BurrowTable", "People")
-    Q_PROPERTY(qint64 id MEMBER id)
-    Q_PROPERTY(qint64 version MEMBER version)
-    Q_PROPERTY(QString name MEMBER name)
-    Q_PROPERTY(int age MEMBER age)
-    Q_PROPERTY(qint64 batch MEMBER batch)
-public:
-    qint64 id = 0;
-    qint64 version = 0;
-    QString name;
-    int age = 0;
-    qint64 batch = 0; // the transaction that last wrote the row (see GroupWriter)
-    bool operator==(const Person &) const = default;
-};
+// Replicated, on master and slaves: replica-master's People record. A test including this
+// header also includes "../../../apps/replica/common/moc_person.cpp" (its meta-object).
+using ::Person;
 
 // Versioned, only in the master's model.
 struct Order
@@ -134,6 +121,9 @@ private:
         p.id = id;
         p.name = QStringLiteral("person %1/%2").arg(number).arg(m_random() % 1000);
         p.age = int(m_random() % 100);
+        p.email = QStringLiteral("person%1@example.org").arg(id);
+        // A date in every row: the stored form travels as is (see Column::storedFromCbor()).
+        p.updated = QDateTime(QDate(2026, 1, 1), QTime(0, 0), Qt::UTC).addMSecs(number * 1001 + id);
         p.batch = number;
         return p;
     }

@@ -6,6 +6,7 @@
 #include <Burrow/tableinfo.h>
 #include <Burrow/writebatch.h>
 
+#include <QtCore/QCborArray>
 #include <QtCore/QCborMap>
 #include <QtCore/QList>
 #include <QtCore/QObject>
@@ -150,6 +151,10 @@ public:
     // otherwise the last change's version. Pass it to applyChanges().
     QList<RecordChange> changesSince(const QString &table, qint64 version, int limit,
                                      qint64 *upToVersion = nullptr) const;
+    // The same in the CBOR form of RecordChange::listToCbor(), built directly (what
+    // replication sends): cheaper than changesSince() then listToCbor().
+    QCborArray encodedChangesSince(const QString &table, qint64 version, int limit,
+                                   qint64 *upToVersion = nullptr) const;
 
     // Receiving side: applies the changes (upserts keep the sender's id and version, deletes
     // remove the row and keep the tombstone) and records upToVersion as the table's
@@ -159,8 +164,21 @@ public:
     // Works on read-only tables. Raises currentVersion() to at least upToVersion.
     bool applyChanges(const QString &table, const QList<RecordChange> &changes,
                       qint64 upToVersion);
+    // The same from the CBOR form of RecordChange::listToCbor() (what replication carries),
+    // decoded as it is applied, without RecordChange objects. A malformed list fails with
+    // InvalidArguments before anything is written. *appliedCount: the changes above
+    // appliedVersion() that were applied.
+    bool applyEncodedChanges(const QString &table, const QCborArray &changes, qint64 upToVersion,
+                             int *appliedCount = nullptr);
     // The upToVersion of the last successful applyChanges() for the table (persisted); 0 if none.
     qint64 appliedVersion(const QString &table) const;
+
+    // The bounds of the write transaction that stamped `version`, when it stamped more than one
+    // version: true with *firstVersion <= version <= *lastVersion. Every such transaction
+    // (a batch, or an applyChanges() of several changes) records its bounds with its rows, so
+    // that a reader of changesSince() can end a page between transactions. False, without an
+    // error, for a single-version transaction or one written by a Burrow without this record.
+    bool transactionBounds(qint64 version, qint64 *firstVersion, qint64 *lastVersion) const;
 
 Q_SIGNALS:
     // After every successful write transaction (single write, batch or applyChanges()), in
