@@ -189,6 +189,10 @@ struct Measure
     QString description;  // one line for --list and RESULTS.md
     QString baseline;     // empty: this is a baseline
     double target = 0;    // minimum ratio; 0: no target
+    // Latencies: the lowest run is the best and the target is a maximum.
+    bool lowerIsBetter = false;
+    // The target is on the value itself (rows/s, ms), not on the ratio to the baseline.
+    bool absoluteTarget = false;
     // Additional ratios to print (field name -> measurement name in the same group), for context.
     QList<QPair<QString, QString>> alsoCompareTo;
     // Minimum ratios for some of those (field name -> ratio): a second target against another

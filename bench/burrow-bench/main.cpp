@@ -210,8 +210,10 @@ int main(int argc, char **argv)
             std::printf("# %s\n", qPrintable(group.title));
             for (const Measure &m : group.measures) {
                 std::printf("%-40s %-18s %s%s\n", qPrintable(m.name), qPrintable(m.metric),
-                            m.baseline.isEmpty() ? "(baseline)" : qPrintable(QStringLiteral("vs %1, target >= %2")
-                                                                                  .arg(m.baseline).arg(m.target)),
+                            m.baseline.isEmpty() ? "(baseline)" : qPrintable(QStringLiteral("vs %1, target %2%3 %4")
+                                                                                  .arg(m.baseline, m.absoluteTarget ? m.metric : QStringLiteral("ratio"),
+                                                                                       m.lowerIsBetter ? QStringLiteral(" <=") : QStringLiteral(" >="))
+                                                                                  .arg(m.target)),
                             qPrintable(QStringLiteral("\n%1  %2").arg(QString(40, QLatin1Char(' ')), m.description)));
             }
         }
@@ -258,9 +260,11 @@ int main(int argc, char **argv)
                         outcome.clientCpuUs = std::isfinite(outcome.clientCpuUs) ? std::min(outcome.clientCpuUs, result.clientCpuUs) : result.clientCpuUs;
                     if (std::isfinite(result.serverCpuUs))
                         outcome.serverCpuUs = std::isfinite(outcome.serverCpuUs) ? std::min(outcome.serverCpuUs, result.serverCpuUs) : result.serverCpuUs;
-                    if (!outcome.ok || result.value > outcome.best)
+                    const bool better = m.lowerIsBetter ? result.value < outcome.best : result.value > outcome.best;
+                    if (!outcome.ok || better)
                         outcome.runQueueWait = result.runQueueWait;
-                    outcome.best = outcome.ok ? std::max(outcome.best, result.value) : result.value;
+                    if (!outcome.ok || better)
+                        outcome.best = result.value;
                     outcome.ok = true;
                     note(QStringLiteral("  run %1/%2 %3: %4 %5 (%6 completions in all; CPU us/op client %7 server %8; run-queue wait %9)")
                              .arg(run + 1).arg(o.runs).arg(m.name, -40).arg(result.value, 0, 'f', 0).arg(m.metric)
@@ -301,10 +305,15 @@ int main(int argc, char **argv)
                 const Outcome base = outcomes.value(m.baseline);
                 row.baselineValue = base.ok ? base.best : NAN;
                 row.ratio = outcome.ok && base.ok && base.best > 0 ? outcome.best / base.best : NAN;
-                row.met = std::isfinite(row.ratio) && row.ratio >= m.target;
+                const double judged = m.absoluteTarget ? row.value : row.ratio;
+                row.met = std::isfinite(judged) && (m.lowerIsBetter ? judged <= m.target : judged >= m.target);
                 line += ",\"baseline\":" + jsonString(m.baseline) + ",\"baseline_value\":" + jsonNumber(row.baselineValue, 1)
                         + ",\"ratio\":" + jsonNumber(row.ratio, 4) + ",\"target\":" + jsonNumber(m.target, 2)
-                        + ",\"meets_target\":" + (std::isfinite(row.ratio) ? (row.met ? "true" : "false") : "null");
+                        + ",\"meets_target\":" + (std::isfinite(judged) ? (row.met ? "true" : "false") : "null");
+                if (m.lowerIsBetter || m.absoluteTarget) {
+                    line += QByteArray(",\"target_is\":\"") + (m.lowerIsBetter ? "maximum" : "minimum")
+                            + "\",\"target_of\":\"" + (m.absoluteTarget ? "value" : "ratio") + '"';
+                }
                 // Baseline CPU per operation (client + server) over this one's: what the ratio
                 // would tend to if throughput were bound by CPU time alone. Less sensitive to
                 // the machine's load than the throughput ratio.
@@ -354,9 +363,11 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "\n%-40s %12s  %-34s %12s %7s %7s %4s %9s\n", "scenario", "value", "baseline", "baseline", "ratio", "target", "met", "cpu_ratio");
         for (const Row &row : rows) {
             const bool b = row.baseline.isEmpty();
-            std::fprintf(stderr, "%-40s %12.0f  %-34s %12s %7s %7s %4s %9s\n", qPrintable(row.name), row.value,
+            // Small values (latencies in ms) with decimals.
+            std::fprintf(stderr, "%-40s %12.*f  %-34s %12s %7s %7s %4s %9s\n", qPrintable(row.name),
+                         std::fabs(row.value) < 100 ? 2 : 0, row.value,
                          qPrintable(b ? QStringLiteral("-") : row.baseline),
-                         b ? "" : qPrintable(QString::number(row.baselineValue, 'f', 0)),
+                         b ? "" : qPrintable(QString::number(row.baselineValue, 'f', std::fabs(row.baselineValue) < 100 ? 2 : 0)),
                          b ? "" : qPrintable(QString::number(row.ratio, 'f', 3)),
                          b ? "" : qPrintable(QString::number(row.target, 'f', 2)),
                          b ? "" : (row.met ? "yes" : "NO"),
