@@ -380,6 +380,53 @@ def main():
     }
     for name, (options, stream) in http.items():
         write("fuzz_http_request", name, bytes([options]) + stream)
+
+    # fuzz_orm_rest: "<METHOD> <path>\n<body>"; tables People (versioned), Sample (every column
+    # kind) and Archive (read-only), rows 1 and 2 in each.
+    sample = {"tiny": -5, "small": 65000, "big": "18446744073709551615", "ratio": 0.25,
+              "single": 1.5, "flag": True, "text": "caf\u00e9", "blob": "AAEC_w",
+              "when": "2024-05-06T07:08:09.010+02:00", "day": "2024-02-29", "time": "01:02:03.004",
+              "uuid": "6f1c9a58-8f43-4d8e-b5a1-3f1d2e4c5b6a", "link": "https://example.org/a?b=c",
+              "mood": "Busy"}
+    orm = {
+        "list": ("GET /orm/People?limit=1&offset=1", None),
+        "tables": ("GET /orm", None),
+        "get-row": ("GET /orm/Sample/2", None),
+        "insert-person": ("POST /orm/People", {"name": "Ann", "age": 31}),
+        "insert-sample": ("POST /orm/Sample", sample),
+        "insert-with-id": ("POST /orm/Sample", {"id": 40, "text": "x"}),
+        "insert-taken-id": ("POST /orm/People", {"id": 1, "name": "dup"}),
+        "insert-readonly": ("POST /orm/Archive", {"note": "no"}),
+        "insert-unknown-column": ("POST /orm/People", {"name": "B", "shoe": 44}),
+        "insert-wrong-type": ("POST /orm/People", {"name": 5, "age": "old"}),
+        "insert-out-of-range": ("POST /orm/Sample", {"tiny": 300, "small": -1}),
+        "insert-array": ("POST /orm/People", [1, 2]),
+        "update": ("PUT /orm/People/1", {"age": 40}),
+        "update-sample": ("PUT /orm/Sample/1", sample),
+        "update-other-id": ("PUT /orm/People/1", {"id": 2, "age": 1}),
+        "update-missing": ("PUT /orm/People/999", {"age": 1}),
+        "update-version": ("PUT /orm/People/2", {"version": 99, "name": "V"}),
+        "delete": ("DELETE /orm/People/2", None),
+        "delete-readonly": ("DELETE /orm/Archive/1", None),
+        "batch": ("POST /orm/People/batch", [{"insert": {"name": "C", "age": 3}},
+                                              {"update": {"id": 1, "name": "D"}}, {"delete": 2}]),
+        "batch-bad-last": ("POST /orm/People/batch", [{"insert": {"name": "E"}}, {"update": {"id": 0}}]),
+        "batch-unknown-column": ("POST /orm/Sample/batch", [{"insert": sample}, {"insert": {"nope": 1}}]),
+        "batch-two-keys": ("POST /orm/People/batch", [{"insert": {}, "delete": 1}]),
+        "batch-object": ("POST /orm/People/batch", {"insert": {}}),
+        "batch-readonly": ("POST /orm/Archive/batch", [{"delete": 1}]),
+        "wrong-method": ("PATCH /orm/People/1", {"age": 2}),
+        "unknown-table": ("POST /orm/Nope", {}),
+        "bad-id": ("PUT /orm/People/-3", {}),
+        "deep-path": ("GET /orm/People/1/x", None),
+    }
+    for name, (line, body) in orm.items():
+        text = line.encode() + b"\n"
+        if body is not None:
+            text += json.dumps(body, separators=(",", ":")).encode()
+        write("fuzz_orm_rest", name, text)
+    write("fuzz_orm_rest", "malformed-json", b"POST /orm/People\n{\"name\": \"A\",")
+    write("fuzz_orm_rest", "lone-surrogate", b"POST /orm/People\n{\"name\": \"\\ud800\"}")
     return 0
 
 

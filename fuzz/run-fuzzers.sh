@@ -13,8 +13,7 @@
 #
 # Environment: BURROW_FUZZ_BUILD_DIR (default <repo>/build-fuzz), BURROW_FUZZ_WORK_DIR (default
 # <build>/fuzz-work), BURROW_FUZZ_JOBS (targets run at the same time, default 2; also the build's
-# -j), BURROW_FUZZ_ARGS (extra libFuzzer arguments), BURROW_FUZZ_KNOWN_ISSUES=1 (also check the
-# findings that are reported but not fixed yet).
+# -j), BURROW_FUZZ_ARGS (extra libFuzzer arguments).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +32,8 @@ for arg in "$@"; do
     esac
 done
 
-all_targets=(fuzz_http_request fuzz_json_message fuzz_cbor_message fuzz_batch fuzz_envelope fuzz_marshal fuzz_http_rpc_body)
+all_targets=(fuzz_http_request fuzz_json_message fuzz_cbor_message fuzz_batch fuzz_envelope fuzz_marshal fuzz_http_rpc_body
+             fuzz_orm_rest)
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
 # Largest input libFuzzer generates, per target, and its dictionary.
@@ -47,6 +47,7 @@ dictionary() {
     case "$1" in
         fuzz_http_request) echo "$root/fuzz/dict/http.dict" ;;
         fuzz_json_message|fuzz_batch|fuzz_http_rpc_body) echo "$root/fuzz/dict/json.dict" ;;
+        fuzz_orm_rest) echo "$root/fuzz/dict/orm.dict" ;;
     esac
 }
 

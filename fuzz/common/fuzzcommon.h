@@ -51,16 +51,6 @@ inline void ensureApplication()
     __builtin_trap();
 }
 
-// Findings that are reported but not fixed yet (docs/RELIABILITY-fuzzing.md, "Findings") are
-// not checked by default, so that the fuzzers keep looking for new ones and CI stays green.
-// BURROW_FUZZ_KNOWN_ISSUES=1 checks them too (for whoever fixes them: the seeds named
-// crash-* in fuzz/corpus/ reproduce them).
-inline bool checkKnownIssues()
-{
-    static const bool check = qEnvironmentVariableIntValue("BURROW_FUZZ_KNOWN_ISSUES") == 1;
-    return check;
-}
-
 inline QByteArray bytes(const uint8_t *data, size_t size)
 {
     return QByteArray(reinterpret_cast<const char *>(data), qsizetype(size));
