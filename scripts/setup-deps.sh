@@ -11,8 +11,9 @@ packages=(
     sqlite3
 )
 if [[ "${BURROW_WITH_FUZZERS:-0}" == 1 ]]; then
-    # fuzz/run-fuzzers.sh (docs/RELIABILITY-fuzzing.md): clang 14 with libFuzzer, ASan and UBSan
-    # (the runtimes are in libclang-rt-14-dev); python3 only to regenerate the seed corpora.
+    # fuzz/run-fuzzers.sh (docs/RELIABILITY-fuzzing.md), which scripts/test.sh (CI) runs: clang 14
+    # with libFuzzer, ASan and UBSan (the runtimes are in libclang-rt-14-dev); python3 only to
+    # regenerate the seed corpora.
     packages+=(clang libclang-rt-14-dev python3)
 fi
 
