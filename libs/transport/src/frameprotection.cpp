@@ -47,13 +47,43 @@ void makeIv(quint64 sequence, uchar iv[GcmIvSize])
     qToBigEndian<quint64>(sequence, iv + 4);
 }
 
+// The provider's AES-256-GCM, fetched once: EVP_aes_256_gcm() would make every context set-up
+// fetch it again by name. Never freed (process-wide, like OpenSSL's own tables).
+const EVP_CIPHER *aes256Gcm()
+{
+    static EVP_CIPHER *const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    return cipher;
+}
+
+// Sets or reads the GCM tag through the provider's parameters: EVP_CIPHER_CTX_ctrl() would
+// translate the call into the same parameters at several times the cost.
+bool setTag(EVP_CIPHER_CTX *context, uchar *tag)
+{
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, size_t(FrameTagSize)),
+        OSSL_PARAM_construct_end(),
+    };
+    return EVP_CIPHER_CTX_set_params(context, params) == 1;
+}
+
+bool getTag(EVP_CIPHER_CTX *context, uchar *tag)
+{
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, tag, size_t(FrameTagSize)),
+        OSSL_PARAM_construct_end(),
+    };
+    return EVP_CIPHER_CTX_get_params(context, params) == 1;
+}
+
 // Creates a context holding the AES-256-GCM key schedule; per frame only the IV is set.
 detail::CipherContextPointer makeContext(const QByteArray &key, bool encrypt)
 {
+    const EVP_CIPHER *cipher = aes256Gcm();
+    if (!cipher)
+        return {};
     detail::CipherContextPointer context(EVP_CIPHER_CTX_new());
     if (!context)
         return {};
-    const EVP_CIPHER *cipher = EVP_aes_256_gcm();
     const int ok = encrypt
         ? EVP_EncryptInit_ex(context.get(), cipher, nullptr, bytes(key), nullptr)
         : EVP_DecryptInit_ex(context.get(), cipher, nullptr, bytes(key), nullptr);
@@ -86,6 +116,11 @@ QString hexByte(quint8 value)
 }
 
 } // namespace
+
+void detail::Lz4StreamDeleter::operator()(LZ4_stream_u *stream) const
+{
+    LZ4_freeStream(stream);
+}
 
 void detail::CipherContextDeleter::operator()(evp_cipher_ctx_st *context) const
 {
@@ -302,7 +337,15 @@ QByteArray FrameSealer::seal(QByteArrayView payload)
         const int bound = LZ4_compressBound(int(payload.size()));
         frame.resize(header + FrameLengthPrefixSize + bound + trailer);
         char *block = frame.data() + header + FrameLengthPrefixSize;
-        const int blockSize = LZ4_compress_default(payload.data(), block, int(payload.size()), bound);
+        if (!m_lz4)
+            m_lz4.reset(LZ4_createStream());
+        int blockSize = 0;
+        if (m_lz4) {
+            // A reset stream has no dictionary: the block is independent, as with
+            // LZ4_compress_default() (acceleration 1 is its default too).
+            LZ4_resetStream_fast(m_lz4.get());
+            blockSize = LZ4_compress_fast_continue(m_lz4.get(), payload.data(), block, int(payload.size()), bound, 1);
+        }
         if (blockSize > 0 && FrameLengthPrefixSize + blockSize < payload.size()) {
             qToBigEndian<quint32>(quint32(payload.size()), frame.data() + header);
             flags |= FrameFlag::Compressed;
@@ -331,7 +374,7 @@ QByteArray FrameSealer::seal(QByteArrayView payload)
         || EVP_EncryptUpdate(context, nullptr, &written, bytes(frame), int(header)) != 1 // AAD
         || !cipherUpdate(context, true, in, innerSize, out)
         || EVP_EncryptFinal_ex(context, out + innerSize, &written) != 1 || written != 0
-        || EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_GET_TAG, int(FrameTagSize), out + innerSize) != 1) {
+        || !getTag(context, out + innerSize)) {
         return {};
     }
     ++m_sequence;
@@ -474,7 +517,7 @@ FrameOpener::Result FrameOpener::open(QByteArrayView frame, QByteArray *payload,
         EVP_DecryptInit_ex(context, nullptr, nullptr, nullptr, iv) == 1
         && EVP_DecryptUpdate(context, nullptr, &written, bytes(frame), int(header)) == 1 // AAD
         && cipherUpdate(context, false, bytes(ciphertext), ciphertext.size(), bytes(plain.data()))
-        && EVP_CIPHER_CTX_ctrl(context, EVP_CTRL_GCM_SET_TAG, int(FrameTagSize), expectedTag) == 1
+        && setTag(context, expectedTag)
         && EVP_DecryptFinal_ex(context, bytes(plain.data()) + plain.size(), &written) == 1;
     if (!authentic) {
         return fail(Result::AuthenticationFailed,

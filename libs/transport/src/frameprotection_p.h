@@ -17,6 +17,7 @@
 
 // Forward declarations, so that OpenSSL headers stay out of this header.
 struct evp_cipher_ctx_st;
+union LZ4_stream_u;
 
 namespace Burrow {
 
@@ -113,6 +114,11 @@ struct BURROW_TRANSPORT_EXPORT CipherContextDeleter
     void operator()(evp_cipher_ctx_st *context) const;
 };
 using CipherContextPointer = std::unique_ptr<evp_cipher_ctx_st, CipherContextDeleter>;
+struct BURROW_TRANSPORT_EXPORT Lz4StreamDeleter
+{
+    void operator()(LZ4_stream_u *stream) const;
+};
+using Lz4StreamPointer = std::unique_ptr<LZ4_stream_u, Lz4StreamDeleter>;
 } // namespace detail
 
 // Builds envelopes for one direction of one connection. Keeps its AES-256-GCM context (the key
@@ -144,6 +150,9 @@ private:
     qint64 m_compressionThreshold;
     quint64 m_sequence = 0;
     detail::CipherContextPointer m_context;
+    // Created at the first compressed frame and only reset (cheaply) for the next ones:
+    // LZ4_compress_default() clears a 16 KiB state on every call.
+    detail::Lz4StreamPointer m_lz4;
     bool m_valid = true;
 };
 
