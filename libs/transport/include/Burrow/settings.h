@@ -6,6 +6,8 @@
 #include <QtCore/QString>
 #include <QtNetwork/QSslConfiguration>
 
+#include <optional>
+
 
 namespace Burrow {
 
@@ -148,7 +150,13 @@ public:
     int reconnectMaxDelay() const { return m_reconnectMaxDelay; }
     void setReconnectMaxDelay(int milliseconds) { m_reconnectMaxDelay = milliseconds; }
 
-    QSslConfiguration sslConfiguration() const { return m_sslConfiguration; }
+    // For wss:// and https://: QSslConfiguration::defaultConfiguration() unless one was set. The
+    // default is only built when asked for: it loads the system CA store (milliseconds), which
+    // a ws:// or http:// client never needs.
+    QSslConfiguration sslConfiguration() const
+    {
+        return m_sslConfiguration ? *m_sslConfiguration : QSslConfiguration::defaultConfiguration();
+    }
     void setSslConfiguration(const QSslConfiguration &configuration) { m_sslConfiguration = configuration; }
 
 private:
@@ -158,7 +166,7 @@ private:
     Reconnect m_reconnect = Reconnect::Never;
     int m_reconnectInitialDelay = 250;
     int m_reconnectMaxDelay = 30000;
-    QSslConfiguration m_sslConfiguration = QSslConfiguration::defaultConfiguration();
+    std::optional<QSslConfiguration> m_sslConfiguration;
 };
 
 } // namespace Burrow
