@@ -5,6 +5,7 @@
 #include <QtCore/QtEndian>
 
 #include <bit>
+#include <cstring>
 #include <limits>
 
 // burrow-binary.v1. Encoding writes CBOR directly into one QByteArray (no QCborStreamWriter /
@@ -71,6 +72,24 @@ void appendInteger(QByteArray &out, qint64 value)
 
 void appendText(QByteArray &out, const QString &text)
 {
+    // Names (targets, methods) are short and ASCII: written straight into `out`, without the
+    // temporary QByteArray of toUtf8().
+    const qsizetype size = text.size();
+    if (size < 24) {
+        const char16_t *utf16 = reinterpret_cast<const char16_t *>(text.constData());
+        char16_t any = 0;
+        for (qsizetype i = 0; i < size; ++i)
+            any |= utf16[i];
+        if (any < 0x80) {
+            const qsizetype at = out.size();
+            out.resize(at + 1 + size);
+            char *p = out.data() + at;
+            *p++ = char((TextStringMajor << 5) | size);
+            for (qsizetype i = 0; i < size; ++i)
+                p[i] = char(utf16[i]);
+            return;
+        }
+    }
     const QByteArray utf8 = text.toUtf8();
     appendHead(out, TextStringMajor, quint64(utf8.size()));
     out.append(utf8);
@@ -175,11 +194,33 @@ bool splitBatch(QByteArrayView encoded, quint64 *count, qsizetype *itemsOffset)
 
 // --- Decoding -----------------------------------------------------------------------------
 
+// Targets and method names repeat from message to message: a small per-thread table hands out
+// the same (shared) QString for the same ASCII bytes instead of converting and allocating.
+QString cachedName(const char *bytes, qsizetype size)
+{
+    struct Entry
+    {
+        QByteArray key;
+        QString value;
+    };
+    constexpr unsigned Slots = 16;
+    thread_local Entry cache[Slots];
+    thread_local unsigned nextSlot = 0;
+    for (const Entry &entry : cache) {
+        if (entry.key.size() == size && std::memcmp(entry.key.constData(), bytes, size_t(size)) == 0)
+            return entry.value;
+    }
+    Entry &entry = cache[nextSlot++ % Slots];
+    entry.key = QByteArray(bytes, size);
+    entry.value = QString::fromLatin1(bytes, size);
+    return entry.value;
+}
+
 class Decoder
 {
 public:
     Decoder(const QByteArray &payload, QList<quint64> *ids)
-        : m_reader(payload), m_size(payload.size()), m_ids(ids)
+        : m_reader(payload), m_data(payload.constData()), m_size(payload.size()), m_ids(ids)
     {
     }
 
@@ -209,7 +250,10 @@ private:
                            .arg(kind, QLatin1StringView(field), QLatin1StringView(layout)));
     }
 
+    bool readName(QString &text, Status *status);
+
     QCborStreamReader m_reader;
+    const char *m_data;
     qsizetype m_size;
     QList<quint64> *m_ids;
     QString m_error;
@@ -302,7 +346,7 @@ Decoder::Status Decoder::message(Message &out, bool inBatch, const QString &pref
 Decoder::Status Decoder::fields(Message &out, int type, bool inBatch, const QString &kind,
                                 const QString &prefix)
 {
-    const QString where = prefix + kind;
+    const QString where = prefix.isEmpty() ? kind : prefix + kind; // no allocation outside batches
     Status s = Status::Ok;
     const char *layout = "";
     switch (Message::Type(type)) {
@@ -441,9 +485,46 @@ Decoder::Status Decoder::readCode(ErrorCode &code, const QString &kind)
     return invalid(kind + QStringLiteral(": \"code\" must be an integer in 0..2^31-1"));
 }
 
+// The fast path of readText() for a short, definite-length, non-empty ASCII text string (always
+// valid UTF-8, so readString() would give the same text): read from the payload bytes and
+// looked up in cachedName(). Returns false, having read nothing, for anything else.
+bool Decoder::readName(QString &text, Status *status)
+{
+    constexpr qsizetype MaxName = 64;
+    const qint64 offset = m_reader.currentOffset();
+    if (offset < 0 || offset >= m_size)
+        return false;
+    const quint8 head = quint8(m_data[offset]);
+    if (head >> 5 != TextStringMajor)
+        return false;
+    qsizetype length = head & 0x1f;
+    qsizetype start = offset + 1;
+    if (length == 24) {
+        if (start >= m_size)
+            return false;
+        length = quint8(m_data[start]);
+        ++start;
+    } else if (length > 24) {
+        return false;
+    }
+    if (length == 0 || length > MaxName || start + length > m_size)
+        return false;
+    const char *bytes = m_data + start;
+    for (qsizetype i = 0; i < length; ++i) {
+        if (bytes[i] & 0x80)
+            return false;
+    }
+    text = cachedName(bytes, length);
+    *status = m_reader.next() ? Status::Ok : Status::Malformed;
+    return true;
+}
+
 Decoder::Status Decoder::readText(QString &text, const QString &kind, const char *field,
                                   bool allowEmpty)
 {
+    Status status;
+    if (!allowEmpty && readName(text, &status)) // names: target, method
+        return status;
     if (!m_reader.isString()) {
         return invalid(QStringLiteral("%1: \"%2\" must be a %3text string")
                            .arg(kind, QLatin1StringView(field),
@@ -595,8 +676,31 @@ QString CborCodec::subprotocol() const
 QByteArray CborCodec::encode(const Message &message) const
 {
     QByteArray out;
-    out.reserve(64);
+    out.reserve(128); // a small request or answer in one allocation
     appendMessage(out, message);
+    return out;
+}
+
+QByteArray CborCodec::encodeRequest(quint64 id, const QString &target, const QString &method,
+                                    const QCborArray &arguments)
+{
+    QByteArray out;
+    out.reserve(128);
+    out.append("\x85\x01", 2);
+    appendHead(out, UnsignedMajor, id);
+    appendText(out, target);
+    appendText(out, method);
+    appendArray(out, arguments);
+    return out;
+}
+
+QByteArray CborCodec::encodeAnswer(quint64 id, const QCborValue &result)
+{
+    QByteArray out;
+    out.reserve(128);
+    out.append("\x83\x02", 2);
+    appendHead(out, UnsignedMajor, id);
+    appendValue(out, result);
     return out;
 }
 

@@ -21,6 +21,12 @@ public:
     // Appends the CBOR encoding of a value; byte-for-byte what QCborValue::toCbor() gives
     // (no transformations), without going through a QIODevice.
     static void appendValue(QByteArray &out, const QCborValue &value);
+
+    // encode(Message::request(...)) without building the Message (the call path).
+    static QByteArray encodeRequest(quint64 id, const QString &target, const QString &method,
+                                    const QCborArray &arguments);
+    // encode(Message::answer(...)) without building the Message (the Responder path).
+    static QByteArray encodeAnswer(quint64 id, const QCborValue &result);
 };
 
 } // namespace Burrow

@@ -48,7 +48,9 @@ public:
     int attempt = 0;
     QWebSocket *socket = nullptr;
     SessionSecurity security;
-    mutable QMutex connectionMutex; // guards `connection` for call() from other threads
+    // Guards `connection` (written in the client's thread only) for call() from other threads.
+    // Recursive: a call that fails at once runs its handler under it, and that may call again.
+    mutable QRecursiveMutex connectionMutex;
     Connection *connection = nullptr;
     MessageHandler handler;
     QTimer connectTimer;
@@ -399,6 +401,44 @@ QFuture<Message> Client::call(const QString &target, const QString &method, cons
     promise.addResult(Message::error(0, ErrorCode::ConnectionClosed, QStringLiteral("not connected")));
     promise.finish();
     return promise.future();
+}
+
+void Client::call(const QString &target, const QString &method, const QCborArray &arguments,
+                  QObject *context, AnswerHandler onDone)
+{
+    auto pendingCall = [&context, &onDone] {
+        ConnectionPrivate::PendingCall call;
+        call.onDone = std::move(onDone);
+        if (context) {
+            call.context = context;
+            call.hasContext = true;
+        }
+        return call;
+    };
+    if (d->http) {
+        // HTTP answers arrive in this client's thread; a null context means that thread.
+        if (!context)
+            context = this;
+        auto call = std::make_shared<ConnectionPrivate::PendingCall>(pendingCall());
+        d->httpCall(target, method, arguments).then(QtFuture::Launch::Sync, [call](const Message &answer) {
+            call->complete(answer);
+        });
+        return;
+    }
+    if (QThread::currentThread() == thread()) {
+        // `connection` only changes in this thread: no lock needed.
+        if (d->connection) {
+            d->connection->call(target, method, arguments, context, std::move(onDone));
+            return;
+        }
+    } else {
+        QMutexLocker locker(&d->connectionMutex);
+        if (d->connection) {
+            d->connection->call(target, method, arguments, context, std::move(onDone));
+            return;
+        }
+    }
+    pendingCall().complete(Message::error(0, ErrorCode::ConnectionClosed, QStringLiteral("not connected")));
 }
 
 Message Client::callAndWait(const QString &target, const QString &method, const QCborArray &arguments)

@@ -1,4 +1,5 @@
 #include "connection_p.h"
+#include "cborcodec_p.h"
 #include "logging_p.h"
 
 #include <QtCore/QEventLoop>
@@ -24,15 +25,6 @@ QString closeReason(const QString &reason)
         --end; // utf8[end], the first byte left out, continues a character: leave that one out too
     return QString::fromUtf8(utf8.left(end));
 }
-
-QFuture<Message> readyFuture(const Message &message)
-{
-    QPromise<Message> promise;
-    promise.start();
-    promise.addResult(message);
-    promise.finish();
-    return promise.future();
-}
 } // namespace
 
 Responder::Target::~Target() = default;
@@ -50,7 +42,12 @@ quint64 Responder::requestId() const
 void Responder::sendAnswer(const QCborValue &result) const
 {
     if (m_target && !m_target->answered.exchange(true))
-        m_target->deliver(Message::answer(m_target->requestId(), result));
+        m_target->deliverAnswer(result);
+}
+
+void Responder::Target::deliverAnswer(const QCborValue &result)
+{
+    deliver(Message::answer(requestId(), result));
 }
 
 void Responder::sendError(ErrorCode code, const QString &message) const
@@ -61,9 +58,42 @@ void Responder::sendError(ErrorCode code, const QString &message) const
 
 void ConnectionResponderTarget::deliver(const Message &answerOrError)
 {
+    // The common case, answering from a handler in the connection's thread: the link is only
+    // ever cleared in that thread, so it needs no lock here.
+    if (QThread::currentThread() == m_link->thread) {
+        if (m_link->connection)
+            m_link->connection->sendMessage(answerOrError);
+        return;
+    }
     QMutexLocker locker(&m_link->mutex);
     if (m_link->connection)
         m_link->connection->sendMessage(answerOrError);
+}
+
+void ConnectionResponderTarget::deliverAnswer(const QCborValue &result)
+{
+    if (QThread::currentThread() == m_link->thread) {
+        if (m_link->connection)
+            ConnectionPrivate::get(m_link->connection)->sendAnswer(m_requestId, result);
+        return;
+    }
+    QMutexLocker locker(&m_link->mutex);
+    if (m_link->connection)
+        ConnectionPrivate::get(m_link->connection)->sendAnswer(m_requestId, result);
+}
+
+void ConnectionPrivate::sendAnswer(quint64 requestId, const QCborValue &result)
+{
+    if (!cbor) {
+        q->sendMessage(Message::answer(requestId, result));
+        return;
+    }
+    const QByteArray payload = CborCodec::encodeAnswer(requestId, result);
+    if (settings.maxMessageSize() >= 0 && payload.size() > settings.maxMessageSize()) {
+        q->sendMessage(Message::answer(requestId, result)); // the error path of sendMessage()
+        return;
+    }
+    sendNow(payload);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -71,11 +101,13 @@ void ConnectionResponderTarget::deliver(const Message &answerOrError)
 ConnectionPrivate::ConnectionPrivate(Connection *q, QWebSocket *socket, Connection::Role role,
                                      const MessageCodecPointer &codec,
                                      const ConnectionSettings &settings)
-    : q(q), socket(socket), role(role), codec(codec), settings(settings),
+    : q(q), socket(socket), role(role), codec(codec),
+      cbor(dynamic_cast<const CborCodec *>(codec.get())), settings(settings),
       id(nextConnectionId.fetch_add(1)),
       binary(codec->frameType() == MessageCodec::FrameType::Binary)
 {
     link->connection = q;
+    link->thread = q->thread();
     subprotocol = codec->subprotocol();
     peerAddress = socket->peerAddress();
     peerPort = socket->peerPort();
@@ -212,6 +244,7 @@ void ConnectionPrivate::enqueueNotification(const QByteArray &encoded)
             return;
         batch.append(encoded);
         batchBytes += encoded.size();
+        batchPending.store(true, std::memory_order_release);
         flushAtOnce = batch.size() >= settings.batchMaxMessages()
                 || batchBytes >= settings.batchMaxBytes();
         schedule = !flushScheduled;
@@ -232,9 +265,13 @@ void ConnectionPrivate::enqueueNotification(const QByteArray &encoded)
 
 void ConnectionPrivate::flushBatch()
 {
+    // Called before every request and answer: most of the time there is nothing batched.
+    if (!batchPending.load(std::memory_order_acquire))
+        return;
     QList<QByteArray> messages;
     {
         QMutexLocker locker(&mutex);
+        batchPending.store(false, std::memory_order_relaxed);
         messages.swap(batch);
         batchBytes = 0;
         flushScheduled = false;
@@ -367,21 +404,20 @@ void ConnectionPrivate::dispatch(const Message &message)
                                     QStringLiteral("peer reported: %1").arg(message.errorMessage()));
             return;
         }
-        std::optional<QPromise<Message>> promise;
+        std::optional<PendingCall> call;
         {
             QMutexLocker locker(&mutex);
             auto it = pending.find(message.id());
             if (it != pending.end()) {
-                promise.emplace(std::move(it->second.promise));
+                call.emplace(std::move(it->second));
                 pending.erase(it);
             }
         }
-        if (!promise) {
+        if (!call) {
             qCDebug(lcTransport) << "connection" << id << "dropped an answer to unknown or timed-out request" << message.id();
             return;
         }
-        promise->addResult(message);
-        promise->finish();
+        call->complete(message);
         return;
     }
     case Message::Type::Request:
@@ -418,10 +454,8 @@ void ConnectionPrivate::failAllPending(ErrorCode code, const QString &why)
         QMutexLocker locker(&mutex);
         failed.swap(pending);
     }
-    for (auto &[requestId, call] : failed) {
-        call.promise.addResult(Message::error(requestId, code, why));
-        call.promise.finish();
-    }
+    for (auto &[requestId, call] : failed)
+        call.complete(Message::error(requestId, code, why));
 }
 
 void ConnectionPrivate::protocolFailure(QWebSocketProtocol::CloseCode code, ErrorCode error,
@@ -505,13 +539,13 @@ void ConnectionPrivate::onHousekeeping()
                         QStringLiteral("idle for %1 ms").arg(now - lastMessageAt));
         return;
     }
-    std::vector<std::pair<quint64, QPromise<Message>>> expired;
+    std::vector<std::pair<quint64, PendingCall>> expired;
     bool empty = false;
     {
         QMutexLocker locker(&mutex);
         for (auto it = pending.begin(); it != pending.end();) {
             if (it->second.deadline <= now) {
-                expired.emplace_back(it->first, std::move(it->second.promise));
+                expired.emplace_back(it->first, std::move(it->second));
                 it = pending.erase(it);
             } else {
                 ++it;
@@ -519,10 +553,9 @@ void ConnectionPrivate::onHousekeeping()
         }
         empty = pending.empty();
     }
-    for (auto &[requestId, promise] : expired) {
-        promise.addResult(Message::error(requestId, ErrorCode::Timeout,
-                                         QStringLiteral("no answer within %1 ms").arg(settings.answerTimeout())));
-        promise.finish();
+    for (auto &[requestId, call] : expired) {
+        call.complete(Message::error(requestId, ErrorCode::Timeout,
+                                     QStringLiteral("no answer within %1 ms").arg(settings.answerTimeout())));
     }
     if (empty && settings.idleTimeout() <= 0)
         housekeepingTimer.stop();
@@ -562,42 +595,87 @@ void Connection::setMessageHandler(const MessageHandler &handler)
 QFuture<Message> Connection::call(const QString &target, const QString &method,
                                   const QCborArray &arguments)
 {
-    QPromise<Message> promise;
-    promise.start();
-    QFuture<Message> future = promise.future();
-    quint64 requestId = 0;
+    ConnectionPrivate::PendingCall call;
+    call.promise.emplace();
+    call.promise->start();
+    QFuture<Message> future = call.promise->future();
+    d->startCall(target, method, arguments, std::move(call));
+    return future;
+}
+
+void Connection::call(const QString &target, const QString &method, const QCborArray &arguments,
+                      QObject *context, AnswerHandler onDone)
+{
+    ConnectionPrivate::PendingCall call;
+    call.onDone = std::move(onDone);
+    if (context) {
+        call.context = context;
+        call.hasContext = true;
+    }
+    d->startCall(target, method, arguments, std::move(call));
+}
+
+void ConnectionPrivate::PendingCall::complete(const Message &answerOrError)
+{
+    if (promise) {
+        promise->addResult(answerOrError);
+        promise->finish();
+        return;
+    }
+    if (!onDone)
+        return;
+    if (!hasContext) {
+        onDone(answerOrError);
+        return;
+    }
+    QObject *receiver = context.data();
+    if (!receiver)
+        return; // the context is gone: the handler must not run
+    if (receiver->thread() == QThread::currentThread()) {
+        onDone(answerOrError);
+        return;
+    }
+    // A queued call to a receiver destroyed meanwhile is dropped by Qt, as wanted.
+    QMetaObject::invokeMethod(receiver, [handler = std::move(onDone), answerOrError] {
+        handler(answerOrError);
+    }, Qt::QueuedConnection);
+}
+
+void ConnectionPrivate::startCall(const QString &target, const QString &method,
+                                  const QCborArray &arguments, PendingCall call)
+{
+    const quint64 requestId = nextRequestId.fetch_add(1, std::memory_order_relaxed);
+    const QByteArray payload = cbor ? CborCodec::encodeRequest(requestId, target, method, arguments)
+                                    : codec->encode(Message::request(requestId, target, method, arguments));
+    if (settings.maxMessageSize() >= 0 && payload.size() > settings.maxMessageSize()) {
+        call.complete(Message::error(requestId, ErrorCode::MessageTooLarge,
+                                     QStringLiteral("request of %1 bytes exceeds the %2-byte limit")
+                                         .arg(payload.size()).arg(settings.maxMessageSize())));
+        return;
+    }
     {
-        QMutexLocker locker(&d->mutex);
-        if (!d->open)
-            return readyFuture(Message::error(0, ErrorCode::ConnectionClosed, QStringLiteral("connection is closed")));
-        requestId = d->nextRequestId++;
+        QMutexLocker locker(&mutex);
+        if (!open) {
+            locker.unlock();
+            call.complete(Message::error(requestId, ErrorCode::ConnectionClosed,
+                                         QStringLiteral("connection is closed")));
+            return;
+        }
+        call.deadline = settings.answerTimeout() > 0
+                ? clock.elapsed() + settings.answerTimeout() : std::numeric_limits<qint64>::max();
+        pending.emplace(requestId, std::move(call));
     }
-    const QByteArray payload = d->codec->encode(Message::request(requestId, target, method, arguments));
-    if (payload.size() > d->settings.maxMessageSize()) {
-        return readyFuture(Message::error(requestId, ErrorCode::MessageTooLarge,
-                                          QStringLiteral("request of %1 bytes exceeds the %2-byte limit")
-                                              .arg(payload.size()).arg(d->settings.maxMessageSize())));
-    }
-    {
-        QMutexLocker locker(&d->mutex);
-        if (!d->open)
-            return readyFuture(Message::error(requestId, ErrorCode::ConnectionClosed, QStringLiteral("connection is closed")));
-        const qint64 deadline = d->settings.answerTimeout() > 0
-                ? d->clock.elapsed() + d->settings.answerTimeout() : std::numeric_limits<qint64>::max();
-        d->pending.emplace(requestId, ConnectionPrivate::PendingCall{std::move(promise), deadline});
-    }
-    if (d->inOwnThread()) {
-        d->flushBatch();
-        d->writePayload(payload);
-        d->updateHousekeeping();
+    if (inOwnThread()) {
+        flushBatch();
+        writePayload(payload);
+        updateHousekeeping();
     } else {
-        d->post([this, payload] {
-            d->flushBatch();
-            d->writePayload(payload);
-            d->updateHousekeeping();
+        post([this, payload] {
+            flushBatch();
+            writePayload(payload);
+            updateHousekeeping();
         });
     }
-    return future;
 }
 
 Message waitForAnswer(QFuture<Message> future, QObject *context)
@@ -643,7 +721,7 @@ void Connection::sendEncodedNotification(const QByteArray &encoded)
 void Connection::sendMessage(const Message &message)
 {
     QByteArray payload = d->codec->encode(message);
-    if (payload.size() > d->settings.maxMessageSize()) {
+    if (d->settings.maxMessageSize() >= 0 && payload.size() > d->settings.maxMessageSize()) {
         const QString why = QStringLiteral("message of %1 bytes exceeds the %2-byte limit")
                                 .arg(payload.size()).arg(d->settings.maxMessageSize());
         qCWarning(lcTransport) << "connection" << d->id << "not sending:" << why;

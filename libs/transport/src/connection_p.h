@@ -17,6 +17,8 @@
 
 namespace Burrow {
 
+class CborCodec;
+
 // Where a Responder's answer goes.
 class Responder::Target
 {
@@ -24,8 +26,10 @@ public:
     virtual ~Target();
     virtual Connection *connection() const { return nullptr; }
     virtual quint64 requestId() const = 0;
-    // Called at most once (Responder guarantees it).
+    // Called at most once (Responder guarantees it), or deliverAnswer() instead.
     virtual void deliver(const Message &answerOrError) = 0;
+    // The answer of sendAnswer(); the default builds the Message for deliver().
+    virtual void deliverAnswer(const QCborValue &result);
 
     std::atomic_bool answered = false;
 };
@@ -35,7 +39,8 @@ public:
 struct ConnectionLink
 {
     QMutex mutex;
-    Connection *connection = nullptr;
+    Connection *connection = nullptr; // written only in `thread`
+    QThread *thread = nullptr;        // the connection's thread: there it is read without the mutex
 };
 
 // Encryption state agreed at upgrade time: the server knows it at once; the client learns the
@@ -85,11 +90,16 @@ public:
     bool inOwnThread() const { return QThread::currentThread() == thread(); }
     void enqueueNotification(const QByteArray &encoded);
     void sendNow(const QByteArray &payload);
+    // Connection::sendMessage(Message::answer(requestId, result)), without the Message when
+    // the codec is the built-in binary one.
+    void sendAnswer(quint64 requestId, const QCborValue &result);
+    static ConnectionPrivate *get(Connection *connection) { return connection->d.get(); }
 
     Connection *q;
     QWebSocket *socket;
     const Connection::Role role;
     const MessageCodecPointer codec;
+    const CborCodec *const cbor; // codec when it is the built-in binary one (a faster call path)
     const ConnectionSettings settings;
     const quint64 id;
     const bool binary;
@@ -108,15 +118,26 @@ public:
     bool ready = true;           // false while a client waits for the server's HELLO
     QList<QByteArray> heldUntilReady;
 
+    // A call waiting for its answer: either a promise (the QFuture form) or a handler (the
+    // callback form, with its optional context).
     struct PendingCall
     {
-        QPromise<Message> promise;
+        std::optional<QPromise<Message>> promise;
+        AnswerHandler onDone;
+        QPointer<QObject> context;
+        bool hasContext = false;
         qint64 deadline = 0; // on `clock`
+
+        void complete(const Message &answerOrError);
     };
+    // Sends a request whose answer goes to `call` (registered under its request id).
+    void startCall(const QString &target, const QString &method, const QCborArray &arguments,
+                   PendingCall call);
+    std::atomic<quint64> nextRequestId{1};
     mutable QMutex mutex; // guards the members below
-    quint64 nextRequestId = 1;
     std::unordered_map<quint64, PendingCall> pending;
     QList<QByteArray> batch;
+    std::atomic_bool batchPending = false; // batch is not empty (readable without the mutex)
     qint64 batchBytes = 0;
     bool flushScheduled = false;
     bool open = true;
@@ -141,6 +162,7 @@ public:
     Connection *connection() const override { return m_connection; }
     quint64 requestId() const override { return m_requestId; }
     void deliver(const Message &answerOrError) override;
+    void deliverAnswer(const QCborValue &result) override;
 
 private:
     std::shared_ptr<ConnectionLink> m_link;

@@ -47,6 +47,10 @@ public:
     // Over the WebSocket, or as POST <path>/<target>/<method> in HTTP mode. Fails at once with
     // ConnectionClosed when not connected. Thread-safe.
     QFuture<Message> call(const QString &target, const QString &method, const QCborArray &arguments);
+    // The completion-callback form, as Connection::call(target, method, arguments, context,
+    // onDone); in HTTP mode a null context means this client's thread.
+    void call(const QString &target, const QString &method, const QCborArray &arguments,
+              QObject *context, AnswerHandler onDone);
     Message callAndWait(const QString &target, const QString &method, const QCborArray &arguments);
 
     // Blocks (running a local event loop) until connected or the connect timeout; for tests and

@@ -44,6 +44,9 @@ private:
 // Receives requests, notifications and callback releases. Runs in the connection's thread.
 using MessageHandler = std::function<void(const Message &message, const Responder &responder)>;
 
+// Receives the answer to one call: an Answer or an Error message. See Connection::call().
+using AnswerHandler = std::function<void(const Message &answerOrError)>;
+
 // One open WebSocket session (server or client side). Lives in the thread that created it; the
 // sending functions and call() are thread-safe.
 class BURROW_TRANSPORT_EXPORT Connection : public QObject
@@ -71,6 +74,14 @@ public:
     // Sends a request and returns its answer: an Answer message, or an Error message (the
     // peer's, or Timeout / ConnectionClosed raised here). Thread-safe.
     QFuture<Message> call(const QString &target, const QString &method, const QCborArray &arguments);
+    // The same without a QFuture (cheaper: no promise per call). onDone runs exactly once with
+    // the answer, the peer's error, or Timeout / ConnectionClosed, unless context is destroyed
+    // first: then it never runs. It runs in context's thread; with a null context, in the
+    // connection's thread. When the call fails before anything is sent (connection closed,
+    // request too large) it runs before call() returns if context is null or lives in the
+    // calling thread. Thread-safe.
+    void call(const QString &target, const QString &method, const QCborArray &arguments,
+              QObject *context, AnswerHandler onDone);
     // The blocking form: waits up to the answer timeout. In the connection's own thread it runs
     // a local event loop; prefer call() there.
     Message callAndWait(const QString &target, const QString &method, const QCborArray &arguments);
