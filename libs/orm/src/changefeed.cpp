@@ -155,14 +155,20 @@ QCborArray OrmDatabase::encodedChangesSince(const QString &name, qint64 version,
                                             qint64 *upToVersion) const
 {
     // Built straight in the form RecordChange::toCbor() gives: no row map with id and version
-    // to copy and strip.
-    const auto upsert = [](const Table *table, const QSqlQuery &query, qint64 id, qint64 rowVersion) {
+    // to copy and strip. Each row is a copy of one map holding the column names, filled by
+    // position: QCborMap::insert() would search the keys for each column (callgrind: a tenth
+    // of the master's work per replicated row).
+    QCborMap rowTemplate;
+    const auto upsert = [&rowTemplate](const Table *table, const QSqlQuery &query, qint64 id, qint64 rowVersion) {
         const QList<Column> &columns = table->schema.columns;
-        QCborMap values;
-        for (int position = 2; position < table->storageOrder.size(); ++position) {
-            const Column &column = columns.at(table->storageOrder.at(position));
-            values.insert(column.name, column.cborFromStored(query.value(position)));
+        if (rowTemplate.isEmpty()) {
+            for (int position = 2; position < table->storageOrder.size(); ++position)
+                rowTemplate.insert(columns.at(table->storageOrder.at(position)).name, QCborValue());
         }
+        QCborMap values = rowTemplate;
+        int position = 2;
+        for (auto it = values.begin(); it != values.end(); ++it, ++position)
+            it.value() = columns.at(table->storageOrder.at(position)).cborFromStored(query.value(position));
         return QCborValue(QCborArray{qint64(RecordChange::Upsert), id, rowVersion, values});
     };
     const auto remove = [](qint64 id, qint64 rowVersion) {
@@ -363,14 +369,15 @@ bool OrmDatabasePrivate::applyPending(Table *table, const QList<PendingChange> &
     }
     // Binds one upsert at `base`; its values are the next `width` in `values`.
     qsizetype valueOffset = 0;
-    const auto bindUpsert = [&](QSqlQuery *query, int base, const PendingChange &change) {
+    const auto bindUpsert = [&](SqliteStatement *query, int base, const PendingChange &change) {
         int position = base;
-        query->bindValue(position++, change.id);
-        query->bindValue(position++, change.version);
+        query->bind(position++, change.id);
+        query->bind(position++, change.version);
         for (qsizetype i = 0; i < width; ++i)
-            query->bindValue(position++, values.at(valueOffset + i));
+            query->bind(position++, values.at(valueOffset + i));
         valueOffset += width;
     };
+    QString why;
     for (qsizetype index = 0; index < pending.size();) {
         const PendingChange &change = pending.at(index);
         if (change.kind == RecordChange::Upsert) {
@@ -380,26 +387,25 @@ bool OrmDatabasePrivate::applyPending(Table *table, const QList<PendingChange> &
                 ++end;
             const int chunkRows = table->chunkRows;
             if (chunkRows > 1 && end - index >= chunkRows) {
-                QSqlQuery *chunk = prepared(table->replaceChunk, insertStatement(table, chunkRows, InsertMode::Replace));
+                SqliteStatement *chunk = prepared(table->replaceChunk, insertStatement(table, chunkRows, InsertMode::Replace));
                 if (!chunk)
                     return abort();
                 for (; end - index >= chunkRows; index += chunkRows) {
                     for (int row = 0; row < chunkRows; ++row)
                         bindUpsert(chunk, row * storageWidth, pending.at(index + row));
-                    if (!chunk->exec()) {
-                        failQuery(*chunk, QStringLiteral("applying changes %1.. to %2")
-                                                  .arg(pending.at(index).version).arg(name));
+                    if (!chunk->exec(&why)) {
+                        failStatement(QStringLiteral("applying changes %1.. to %2").arg(pending.at(index).version).arg(name), why);
                         return abort();
                     }
                 }
             }
-            QSqlQuery *one = prepared(table->replaceOne, insertStatement(table, 1, InsertMode::Replace));
+            SqliteStatement *one = prepared(table->replaceOne, insertStatement(table, 1, InsertMode::Replace));
             if (!one)
                 return abort();
             for (; index < end; ++index) {
                 bindUpsert(one, 0, pending.at(index));
-                if (!one->exec()) {
-                    failQuery(*one, QStringLiteral("applying change %1 to %2").arg(pending.at(index).version).arg(name));
+                if (!one->exec(&why)) {
+                    failStatement(QStringLiteral("applying change %1 to %2").arg(pending.at(index).version).arg(name), why);
                     return abort();
                 }
             }

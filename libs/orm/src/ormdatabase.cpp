@@ -92,6 +92,24 @@ QSqlQuery *OrmDatabasePrivate::prepared(std::optional<QSqlQuery> &slot, const QS
     return &*slot;
 }
 
+SqliteStatement *OrmDatabasePrivate::prepared(SqliteStatement &slot, const QString &sql) const
+{
+    if (slot.isPrepared())
+        return &slot;
+    QString why;
+    if (!slot.prepare(handle, sql, &why)) {
+        failStatement(QStringLiteral("preparing \"%1\"").arg(sql), why);
+        return nullptr;
+    }
+    return &slot;
+}
+
+bool OrmDatabasePrivate::failStatement(const QString &what, const QString &why) const
+{
+    qCWarning(lcOrm).noquote() << what << "failed:" << why;
+    return fail(ErrorCode::ImplementationError, QStringLiteral("%1 failed: %2").arg(what, why));
+}
+
 bool OrmDatabasePrivate::beginWrite() const
 {
     // IMMEDIATE takes the write lock now: no deadlock-prone read-to-write upgrade later.
@@ -372,6 +390,11 @@ bool OrmDatabase::open(const QString &fileName)
     }
     d->fileName = fileName;
     d->connectionThread = QThread::currentThread();
+    d->handle = sqliteHandle(d->connection);
+    if (!d->handle) {
+        close();
+        return d->fail(ErrorCode::Unavailable, QStringLiteral("the Qt SQLite driver gives no sqlite3 handle"));
+    }
     ++d->generation;
 
     const auto setUp = [this] {
@@ -441,6 +464,7 @@ void OrmDatabase::close()
     QSqlDatabase::removeDatabase(d->connectionName);
     d->connectionName.clear();
     d->connectionThread = nullptr;
+    d->handle = nullptr;
     d->currentVersion = 0;
 }
 

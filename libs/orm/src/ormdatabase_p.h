@@ -1,6 +1,7 @@
 #pragma once
 
 #include "checkpointer_p.h"
+#include "sqlitestatement_p.h"
 #include "tableschema_p.h"
 
 #include <Burrow/ormdatabase.h>
@@ -31,13 +32,14 @@ struct Table
     QList<int> storagePosition; // the inverse: column index -> position in statements
     QByteArray storageColumns; // the same as SQL: "id","version","name",...
 
-    std::optional<QSqlQuery> insertOne;
-    std::optional<QSqlQuery> insertChunk;
+    // Once per row: bound with the SQLite API (see SqliteStatement).
+    SqliteStatement insertOne;
+    SqliteStatement insertChunk;
     std::optional<QSqlQuery> updateAll;
     std::optional<QSqlQuery> removeOne;
     std::optional<QSqlQuery> selectOne;
-    std::optional<QSqlQuery> replaceOne;
-    std::optional<QSqlQuery> replaceChunk;
+    SqliteStatement replaceOne;
+    SqliteStatement replaceChunk;
     std::optional<QSqlQuery> changedRows; // changesSince()
 
     const QString &name() const { return schema.name; }
@@ -121,6 +123,7 @@ public:
     QSqlDatabase connection;
     QThread *connectionThread = nullptr;
     std::unique_ptr<WalCheckpointer> checkpointer; // for files (not :memory:)
+    sqlite3 *handle = nullptr; // the connection's own, for SqliteStatement
     int generation = 0; // incremented by open(): batches from before are refused
     std::vector<std::unique_ptr<Table>> tables;
     QHash<QString, int> tableByName;
@@ -158,6 +161,9 @@ public:
     // Statements.
     bool exec(const QString &sql, const QString &what) const;
     QSqlQuery *prepared(std::optional<QSqlQuery> &slot, const QString &sql) const;
+    SqliteStatement *prepared(SqliteStatement &slot, const QString &sql) const;
+    // A failed SqliteStatement::exec(): warns and sets the error, returns false.
+    bool failStatement(const QString &what, const QString &why) const;
     bool beginWrite() const;
     bool commit() const;
     void rollback() const;
@@ -194,7 +200,7 @@ public:
     bool executeInserts(const BatchData &batch, qsizetype begin, qsizetype end, qint64 *version,
                         qsizetype *failedAt);
     bool executeOne(const BatchData &batch, const Operation &operation, qint64 *version);
-    bool bindInsertRow(QSqlQuery *query, int base, const Table *table, const BatchData &batch,
+    bool bindInsertRow(SqliteStatement *query, int base, const Table *table, const BatchData &batch,
                        const Operation &operation, qint64 version) const;
     bool writeTombstoneRow(const Table *table, qint64 id, qint64 version);
     // applyChanges(): the table, if versioned (sets the error otherwise).

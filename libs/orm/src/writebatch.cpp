@@ -12,11 +12,6 @@ namespace Burrow {
 namespace {
 const QString currentVersionKey = QStringLiteral("currentVersion");
 
-bool isUniqueViolation(const QSqlQuery &query)
-{
-    return query.lastError().text().contains(QLatin1String("UNIQUE constraint failed"),
-                                             Qt::CaseInsensitive);
-}
 } // namespace
 
 // --- Queueing ------------------------------------------------------------------------------
@@ -253,17 +248,17 @@ bool OrmDatabasePrivate::queueUpdateRow(BatchData &batch, const QString &tableNa
 
 // --- Running a batch -----------------------------------------------------------------------
 
-bool OrmDatabasePrivate::bindInsertRow(QSqlQuery *query, int base, const Table *table,
+bool OrmDatabasePrivate::bindInsertRow(SqliteStatement *query, int base, const Table *table,
                                        const BatchData &batch, const Operation &operation,
                                        qint64 version) const
 {
     int position = base;
-    query->bindValue(position++, operation.id);
+    query->bind(position++, operation.id);
     if (table->isVersioned())
-        query->bindValue(position++, version);
+        query->bind(position++, version);
     const qsizetype count = table->schema.dataColumns.size();
     for (qsizetype i = 0; i < count; ++i)
-        query->bindValue(position++, batch.values.at(operation.values + i));
+        query->bind(position++, batch.values.at(operation.values + i));
     return true;
 }
 
@@ -323,23 +318,24 @@ bool OrmDatabasePrivate::executeInserts(const BatchData &batch, qsizetype begin,
     const auto insertOne = [&](qsizetype index) {
         *failedAt = index;
         const Operation &operation = batch.operations.at(index);
-        QSqlQuery *query = prepared(table->insertOne, insertStatement(table, 1, InsertMode::Insert));
+        SqliteStatement *query = prepared(table->insertOne, insertStatement(table, 1, InsertMode::Insert));
         if (!query)
             return false;
         bindInsertRow(query, 0, table, batch, operation, versioned ? ++*version : 0);
-        if (query->exec())
+        QString why;
+        if (query->exec(&why))
             return true;
-        if (isUniqueViolation(*query)) {
+        if (query->failedOnUniqueness()) {
             return fail(ErrorCode::Conflict, QStringLiteral("a record with id %1 already exists in table %2")
                                                      .arg(operation.id).arg(table->name()));
         }
-        return failQuery(*query, QStringLiteral("inserting into %1").arg(table->name()));
+        return failStatement(QStringLiteral("inserting into %1").arg(table->name()), why);
     };
 
     qsizetype index = begin;
     const int chunkRows = table->chunkRows;
     if (chunkRows > 1 && end - begin >= chunkRows) {
-        QSqlQuery *chunk = prepared(table->insertChunk, insertStatement(table, chunkRows, InsertMode::Insert));
+        SqliteStatement *chunk = prepared(table->insertChunk, insertStatement(table, chunkRows, InsertMode::Insert));
         if (!chunk)
             return false;
         while (end - index >= chunkRows) {
@@ -349,7 +345,8 @@ bool OrmDatabasePrivate::executeInserts(const BatchData &batch, qsizetype begin,
                               versioned ? ++*version : 0);
             }
             *failedAt = index;
-            if (!chunk->exec()) {
+            QString why;
+            if (!chunk->exec(&why)) {
                 // The statement is undone as a whole; redo its rows one by one to say which failed.
                 *version = versionBefore;
                 for (int row = 0; row < chunkRows; ++row) {
@@ -357,7 +354,7 @@ bool OrmDatabasePrivate::executeInserts(const BatchData &batch, qsizetype begin,
                         return false;
                 }
                 *failedAt = index;
-                return failQuery(*chunk, QStringLiteral("inserting into %1").arg(table->name()));
+                return failStatement(QStringLiteral("inserting into %1").arg(table->name()), why);
             }
             index += chunkRows;
         }
