@@ -7,7 +7,7 @@ packages=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-base-dev-tools qt6-websockets-dev libqt6sql6-sqlite
     qt6-remoteobjects-dev libqt6remoteobjects6-bin
-    libssl-dev liblz4-dev zlib1g-dev libhttp-parser-dev libgl-dev
+    libssl-dev liblz4-dev zlib1g-dev libhttp-parser-dev libsqlite3-dev libgl-dev
     sqlite3
 )
 if [[ "${BURROW_WITH_FUZZERS:-0}" == 1 ]]; then
