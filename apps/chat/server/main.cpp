@@ -3,79 +3,17 @@
 #include "appoptions.h"
 #include "chatlogging.h"
 #include "chatservice.h"
+#include "quitonsignals.h"
+#include "serverapp.h"
 
 #include <Burrow/server.h>
 #include <Burrow/serviceregistry.h>
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
-#include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
-#include <QtNetwork/QHostInfo>
 
-#include <csignal>
 #include <cstdio>
-#include <sys/resource.h>
-#include <unistd.h>
-
-namespace {
-
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const ssize_t written = ::write(signalPipe[1], &byte, 1);
-}
-
-// SIGINT and SIGTERM end the event loop, so that the server closes its connections properly.
-void quitOnSignals(QCoreApplication *app)
-{
-    if (::pipe(signalPipe) != 0)
-        return;
-    auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, app);
-    QObject::connect(notifier, &QSocketNotifier::activated, app, [app] {
-        char byte;
-        [[maybe_unused]] const ssize_t got = ::read(signalPipe[0], &byte, 1);
-        qCInfo(lcChatServer) << "stopping";
-        app->quit();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-}
-
-// One descriptor per member: allow as many as the hard limit does.
-void raiseDescriptorLimit()
-{
-    rlimit limit = {};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
-QHostAddress resolveHost(const QString &host, QString *errorString)
-{
-    if (host == QLatin1String("localhost"))
-        return QHostAddress(QHostAddress::LocalHost);
-    if (host == QLatin1String("*") || host == QLatin1String("any"))
-        return QHostAddress(QHostAddress::Any);
-    QHostAddress address(host);
-    if (!address.isNull())
-        return address;
-    const QHostInfo info = QHostInfo::fromName(host);
-    if (info.addresses().isEmpty()) {
-        *errorString = QStringLiteral("cannot resolve --host %1: %2").arg(host, info.errorString());
-        return {};
-    }
-    return info.addresses().constFirst();
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -111,13 +49,14 @@ int main(int argc, char *argv[])
     // A member whose machine vanished (no FIN, no RST) is dropped within ~15 s.
     settings.setHeartbeatInterval(5000);
     settings.setMissedHeartbeats(3);
-    const QHostAddress address = resolveHost(options.host(), &error);
+    const QHostAddress address = listenAddress(options.host(), &error);
     if (address.isNull()) {
         std::fprintf(stderr, "chat-server: %s\n", qPrintable(error));
         return 2;
     }
+    // One descriptor per member.
     raiseDescriptorLimit();
-    quitOnSignals(&app);
+    quitOnSignals(&app, [] { qCInfo(lcChatServer) << "stopping"; });
 
     Burrow::Server server;
     server.setSettings(settings);

@@ -6,6 +6,8 @@
 #include "longworkcontracts.h"
 #include "longworklogging.h"
 #include "longworkservice.h"
+#include "quitonsignals.h"
+#include "serverapp.h"
 
 #include <Burrow/server.h>
 #include <Burrow/serviceregistry.h>
@@ -13,68 +15,11 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QPointer>
-#include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
 
 #include <cstdio>
 
-#ifdef Q_OS_UNIX
-#  include <csignal>
-#  include <sys/socket.h>
-#  include <unistd.h>
-#endif
-
 using namespace Qt::StringLiterals;
-
-namespace {
-
-int fail(const QString &message)
-{
-    std::fprintf(stderr, "longwork-server: %s\n", qPrintable(message));
-    return 2;
-}
-
-QHostAddress listenAddress(const QString &host)
-{
-    if (host == u"localhost")
-        return QHostAddress(QHostAddress::LocalHost);
-    if (host == u"any" || host == u"*")
-        return QHostAddress(QHostAddress::Any);
-    return QHostAddress(host);
-}
-
-#ifdef Q_OS_UNIX
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const auto written = ::write(signalPipe[1], &byte, 1);
-}
-
-// SIGINT and SIGTERM quit the event loop, so that running works are told the server stops.
-void quitOnSignals(QCoreApplication *app)
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, signalPipe) != 0)
-        return;
-    auto *notifier = new QSocketNotifier(signalPipe[0], QSocketNotifier::Read, app);
-    QObject::connect(notifier, &QSocketNotifier::activated, app, [notifier] {
-        char byte;
-        [[maybe_unused]] const auto got = ::read(signalPipe[0], &byte, 1);
-        notifier->setEnabled(false);
-        qCInfo(lcLongWorkServer) << "stopping on signal";
-        QCoreApplication::quit();
-    });
-    struct sigaction action = {};
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &action, nullptr);
-    sigaction(SIGTERM, &action, nullptr);
-}
-#endif
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -100,35 +45,35 @@ int main(int argc, char *argv[])
 
     QString error;
     if (!options.read(parser, &error))
-        return fail(error);
+        return exitWithError(error);
     LongWorkSettings settings;
     if (parser.isSet(u"work-ms"_s)) {
         bool ok = false;
         const int milliseconds = parser.value(u"work-ms"_s).toInt(&ok);
         if (!ok || milliseconds < 0)
-            return fail(u"--work-ms must be a number of milliseconds, 0 or more"_s);
+            return exitWithError(u"--work-ms must be a number of milliseconds, 0 or more"_s);
         settings.setMeanDuration(milliseconds);
     }
     if (parser.isSet(u"failure-rate"_s)) {
         bool ok = false;
         const double rate = parser.value(u"failure-rate"_s).toDouble(&ok);
         if (!ok || rate < 0.0 || rate > 1.0)
-            return fail(u"--failure-rate must be a number from 0 to 1"_s);
+            return exitWithError(u"--failure-rate must be a number from 0 to 1"_s);
         settings.setFailureRate(rate);
     }
     if (parser.isSet(u"seed"_s)) {
         bool ok = false;
         const quint32 seed = parser.value(u"seed"_s).toUInt(&ok);
         if (!ok)
-            return fail(u"--seed must be a non-negative 32-bit number"_s);
+            return exitWithError(u"--seed must be a non-negative 32-bit number"_s);
         settings.setSeed(seed);
     }
     const Burrow::ServerSettings serverSettings = options.serverSettings(&error);
     if (!error.isEmpty())
-        return fail(error);
-    const QHostAddress address = listenAddress(options.host());
+        return exitWithError(error);
+    const QHostAddress address = listenAddress(options.host(), &error);
     if (address.isNull())
-        return fail(u"--host must be an IP address, localhost or any, not \"%1\""_s.arg(options.host()));
+        return exitWithError(error);
 
     Burrow::Server server;
     server.setSettings(serverSettings);
@@ -152,16 +97,14 @@ int main(int argc, char *argv[])
                      });
 
     if (!server.listen(address, options.port()))
-        return fail(u"cannot listen on %1:%2: %3"_s.arg(options.host()).arg(options.port()).arg(server.errorString()));
+        return exitWithError(u"cannot listen on %1:%2: %3"_s.arg(options.host()).arg(options.port()).arg(server.errorString()));
     std::printf("longwork-server listening on %s\n", qPrintable(server.webSocketUrl().toString()));
     std::fflush(stdout);
     qCInfo(lcLongWorkServer).noquote() << "works take" << settings.meanDuration() << "ms +-20 %, failure rate"
                                        << settings.failureRate()
                                        << (settings.seed() ? u"seed %1"_s.arg(*settings.seed()) : u"no seed"_s);
 
-#ifdef Q_OS_UNIX
-    quitOnSignals(&app);
-#endif
+    quitOnSignals(&app, [] { qCInfo(lcLongWorkServer) << "stopping on signal"; });
     const int result = QCoreApplication::exec();
 
     // Running works fail with "the server is shutting down" and tell their clients; give those

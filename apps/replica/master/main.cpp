@@ -6,6 +6,7 @@
 #include "person.h"
 #include "quitonsignals.h"
 #include "randomwriter.h"
+#include "serverapp.h"
 
 #include <Burrow/ormdatabase.h>
 #include <Burrow/ormrestservice.h>
@@ -21,25 +22,6 @@
 #include <optional>
 
 using namespace Qt::StringLiterals;
-
-namespace {
-
-int fail(const QString &message)
-{
-    std::fprintf(stderr, "replica-master: %s\n", qPrintable(message));
-    return 2;
-}
-
-QHostAddress listenAddress(const QString &host)
-{
-    if (host == u"localhost")
-        return QHostAddress(QHostAddress::LocalHost);
-    if (host == u"any" || host == u"*")
-        return QHostAddress(QHostAddress::Any);
-    return QHostAddress(host);
-}
-
-} // namespace
 
 int main(int argc, char *argv[])
 {
@@ -67,9 +49,9 @@ int main(int argc, char *argv[])
 
     QString error;
     if (!options.read(parser, &error))
-        return fail(error);
+        return exitWithError(error);
     if (!parser.isSet(u"db"_s))
-        return fail(u"--db is required"_s);
+        return exitWithError(u"--db is required"_s);
     const auto number = [&](const QString &name, double fallback, double minimum) -> std::optional<double> {
         if (!parser.isSet(name))
             return fallback;
@@ -84,18 +66,18 @@ int main(int argc, char *argv[])
     const auto writeFor = number(u"write-for"_s, 0, 0);
     const auto statusInterval = number(u"status-interval"_s, 5, 0);
     if (!rate || !batchSize || !writeFor || !statusInterval)
-        return fail(u"--write-rate, --batch-size, --write-for and --status-interval take non-negative numbers "
+        return exitWithError(u"--write-rate, --batch-size, --write-for and --status-interval take non-negative numbers "
                     "(--batch-size at least 1)"_s);
     const Burrow::ServerSettings serverSettings = options.serverSettings(&error);
     if (!error.isEmpty())
-        return fail(error);
-    const QHostAddress address = listenAddress(options.host());
+        return exitWithError(error);
+    const QHostAddress address = listenAddress(options.host(), &error);
     if (address.isNull())
-        return fail(u"--host must be an IP address, localhost or any, not \"%1\""_s.arg(options.host()));
+        return exitWithError(error);
 
     Burrow::OrmDatabase database;
     if (!database.open(parser.value(u"db"_s)) || !database.registerTable<Person>())
-        return fail(u"cannot open %1: %2"_s.arg(parser.value(u"db"_s), database.errorString()));
+        return exitWithError(u"cannot open %1: %2"_s.arg(parser.value(u"db"_s), database.errorString()));
 
     Burrow::Server server;
     server.setSettings(serverSettings);
@@ -117,7 +99,7 @@ int main(int argc, char *argv[])
                      });
 
     if (!server.listen(address, options.port()))
-        return fail(u"cannot listen on %1:%2: %3"_s.arg(options.host()).arg(options.port()).arg(server.errorString()));
+        return exitWithError(u"cannot listen on %1:%2: %3"_s.arg(options.host()).arg(options.port()).arg(server.errorString()));
     std::printf("replica-master listening on %s (version %lld)\n", qPrintable(server.webSocketUrl().toString()),
                 database.currentVersion());
     std::fflush(stdout);
@@ -130,7 +112,7 @@ int main(int argc, char *argv[])
         writer.setSeed(parser.value(u"seed"_s).toUInt());
     if (*rate > 0) {
         if (!writer.start())
-            return fail(u"cannot start the random writer"_s);
+            return exitWithError(u"cannot start the random writer"_s);
         QObject::connect(&writer, &RandomWriter::finished, &app, [&writer, &database] {
             std::printf("writer finished: %lld rows in %lld transactions, version %lld\n", writer.rowsWritten(),
                         writer.transactions(), database.currentVersion());
