@@ -514,8 +514,21 @@ bool Decoder::readName(QString &text, Status *status)
         if (bytes[i] & 0x80)
             return false;
     }
+    // Consumed with readStringChunk() into a stack buffer: next() would copy the string into a
+    // temporary QByteArray (Qt 6.4), costing as much as readString().
+    char buffer[MaxName];
+    auto chunk = m_reader.readStringChunk(buffer, MaxName);
+    if (chunk.status != QCborStreamReader::Ok || chunk.data != length) {
+        *status = Status::Malformed;
+        return true;
+    }
+    chunk = m_reader.readStringChunk(buffer, MaxName);
+    if (chunk.status != QCborStreamReader::EndOfString || !ok()) {
+        *status = Status::Malformed;
+        return true;
+    }
     text = cachedName(bytes, length);
-    *status = m_reader.next() ? Status::Ok : Status::Malformed;
+    *status = Status::Ok;
     return true;
 }
 
