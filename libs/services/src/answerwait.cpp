@@ -1,11 +1,14 @@
 #include "answerwait_p.h"
 
+#include <QtCore/QDeadlineTimer>
 #include <QtCore/QEventLoop>
 #include <QtCore/QFutureWatcher>
+#include <QtCore/QMutex>
 #include <QtCore/QPromise>
 #include <QtCore/QSemaphore>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
+#include <QtCore/QWaitCondition>
 
 #include <memory>
 
@@ -67,6 +70,65 @@ Message waitForAnswer(QFuture<Message> future, QThread *transportThread, int tim
     return future.result();
 }
 
+struct AnswerWaiter::State
+{
+    QMutex mutex;
+    QWaitCondition condition;
+    bool done = false;
+    Message answer;
+    QEventLoop *loop = nullptr; // set while wait() runs a local event loop
+};
+
+AnswerWaiter::AnswerWaiter() : m_state(std::make_shared<State>()) {}
+
+AnswerHandler AnswerWaiter::handler() const
+{
+    return [state = m_state](const Message &answer) {
+        QMutexLocker locker(&state->mutex);
+        state->answer = answer;
+        state->done = true;
+        if (state->loop)
+            state->loop->quit(); // same thread as the loop: the transport's
+        state->condition.wakeAll();
+    };
+}
+
+Message AnswerWaiter::wait(QThread *transportThread, int timeoutMilliseconds)
+{
+    State &state = *m_state;
+    QMutexLocker locker(&state.mutex);
+    if (state.done)
+        return state.answer;
+    if (transportThread == QThread::currentThread()) {
+        // The answer is delivered by this thread's event loop.
+        QEventLoop loop;
+        state.loop = &loop;
+        locker.unlock();
+        bool timedOut = false;
+        QTimer timer;
+        if (timeoutMilliseconds > 0) {
+            timer.setSingleShot(true);
+            QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
+                timedOut = true;
+                loop.quit();
+            });
+            timer.start(timeoutMilliseconds);
+        }
+        loop.exec(QEventLoop::ExcludeUserInputEvents);
+        locker.relock();
+        state.loop = nullptr;
+        if (!state.done)
+            return timedOut ? timeoutMessage(timeoutMilliseconds) : Message();
+        return state.answer;
+    }
+    QDeadlineTimer deadline(timeoutMilliseconds > 0 ? qint64(timeoutMilliseconds) : -1);
+    while (!state.done) {
+        if (!state.condition.wait(&state.mutex, deadline))
+            break;
+    }
+    return state.done ? state.answer : timeoutMessage(timeoutMilliseconds);
+}
+
 QFuture<CallOutcome> outcomeFuture(QFuture<Message> future)
 {
     return future.then([](const Message &message) { return outcomeFromMessage(message); })
@@ -74,6 +136,14 @@ QFuture<CallOutcome> outcomeFuture(QFuture<Message> future)
             return CallOutcome{QCborValue(), CallError(ErrorCode::ConnectionClosed,
                                                        QStringLiteral("the call was canceled"))};
         });
+}
+
+// (Defined here, next to the other call plumbing, rather than in contractinfo.cpp.)
+void RemoteBinding::callWithHandler(int method, const QCborArray &arguments, OutcomeHandler onDone)
+{
+    callAsync(method, arguments).then(QtFuture::Launch::Sync, [onDone = std::move(onDone)](const CallOutcome &outcome) {
+        onDone(outcome);
+    });
 }
 
 QFuture<CallOutcome> readyOutcome(const CallOutcome &outcome)

@@ -3,7 +3,11 @@
 #include <Burrow/contractsupport.h>
 #include <Burrow/message.h>
 
+#include <Burrow/connection.h>
+
 #include <QtCore/QFuture>
+
+#include <memory>
 
 QT_BEGIN_NAMESPACE
 class QThread;
@@ -18,6 +22,23 @@ CallOutcome outcomeFromMessage(const Message &message);
 // events) it runs a local event loop; in any other thread it blocks. Gives a Timeout error
 // after timeoutMilliseconds (<= 0: no limit of its own; the transport's answer timeout applies).
 Message waitForAnswer(QFuture<Message> future, QThread *transportThread, int timeoutMilliseconds);
+
+// Collects the answer of one call made with a completion handler (Connection::call() /
+// Client::call() with a null context) and waits for it without any QFuture: hand handler() to
+// the call, then wait(). The handler may run before wait() (in any thread) or after wait() has
+// given up on a timeout (it then does nothing).
+class AnswerWaiter
+{
+public:
+    AnswerWaiter();
+    AnswerHandler handler() const;
+    // As waitForAnswer() above.
+    Message wait(QThread *transportThread, int timeoutMilliseconds);
+
+private:
+    struct State;
+    std::shared_ptr<State> m_state;
+};
 
 // The outcome of a pending call, as a future that always finishes (a canceled call gives
 // ConnectionClosed).

@@ -30,11 +30,15 @@ public:
 
     CallOutcome call(const ContractMethod &method, const QCborArray &arguments);
     QFuture<CallOutcome> callAsync(const ContractMethod &method, const QCborArray &arguments);
+    void callWithHandler(const ContractMethod &method, const QCborArray &arguments,
+                         RemoteBinding::OutcomeHandler onDone);
 
 private:
     CallError releasedError() const; // m_mutex held
 
-    mutable QMutex m_mutex;
+    // Recursive: a call that fails at once (connection closed) runs its handler under it, and
+    // that handler may call through this channel again.
+    mutable QRecursiveMutex m_mutex;
     Connection *m_connection; // nullptr once released
     const quint64 m_id;
     const QString m_target;
@@ -52,6 +56,7 @@ public:
 
     CallOutcome call(int method, const QCborArray &arguments) override;
     QFuture<CallOutcome> callAsync(int method, const QCborArray &arguments) override;
+    void callWithHandler(int method, const QCborArray &arguments, OutcomeHandler onDone) override;
 
 private:
     std::shared_ptr<CallbackChannel> m_channel;

@@ -10,6 +10,9 @@
 #include <QtCore/QSet>
 #include <QtCore/QThread>
 
+#include <functional>
+#include <vector>
+
 namespace Burrow {
 
 namespace {
@@ -104,14 +107,50 @@ void ClientCallbacks::releaseAll()
 
 void ClientCallbacks::handleMessage(const Message &message, const Responder &responder)
 {
+    // Callbacks run in their object's thread (the GUI thread for widgets), posted even when
+    // that is this thread, so that a callback may make blocking calls on this same connection
+    // (see ServiceRegistryPrivate::execute()).
     if (message.type() == Message::Type::Batch) {
+        // One posted event per run of consecutive notifications to the same object rather than
+        // one per notification (a publisher's burst); the order is unchanged.
         const QList<Message> messages = message.messages();
-        for (const Message &inner : messages)
-            handleMessage(inner, Responder());
+        QPointer<QObject> runObject;
+        std::vector<std::function<void()>> run;
+        const auto postRun = [&] {
+            if (run.empty())
+                return;
+            if (runObject) {
+                QMetaObject::invokeMethod(runObject.data(), [works = std::move(run)] {
+                    for (const std::function<void()> &work : works)
+                        work();
+                }, Qt::QueuedConnection);
+            }
+            run = {};
+        };
+        for (const Message &inner : messages) {
+            QPointer<QObject> object;
+            std::function<void()> work;
+            if (!prepare(inner, Responder(), &object, &work))
+                continue;
+            if (!run.empty() && object != runObject)
+                postRun();
+            runObject = object;
+            run.push_back(std::move(work));
+        }
+        postRun();
         return;
     }
+    QPointer<QObject> object;
+    std::function<void()> work;
+    if (prepare(message, responder, &object, &work))
+        QMetaObject::invokeMethod(object.data(), std::move(work), Qt::QueuedConnection);
+}
+
+bool ClientCallbacks::prepare(const Message &message, const Responder &responder, QPointer<QObject> *target,
+                              std::function<void()> *run)
+{
     if (message.type() != Message::Type::Request && message.type() != Message::Type::Notification)
-        return;
+        return false;
     const bool isRequest = message.type() == Message::Type::Request;
     const auto fail = [&](ErrorCode code, const QString &text) {
         if (isRequest)
@@ -136,19 +175,20 @@ void ClientCallbacks::handleMessage(const Message &message, const Responder &res
     if (!contract || !object) {
         fail(ErrorCode::CallbackReleased,
              QStringLiteral("callback %1 is not known to this client (released, or never passed)").arg(message.target()));
-        return;
+        return false;
     }
     const int method = contract->indexOfMethod(message.method());
     if (method < 0) {
         fail(ErrorCode::UnknownMethod, QStringLiteral("callback interface '%1' has no method '%2'")
                                            .arg(contract->interfaceName(), message.method()));
-        return;
+        return false;
     }
 
     QPointer<Connection> connection;
     if (m_client)
         connection = m_client->connection();
-    auto work = [object, contract, method, arguments = message.arguments(), responder, isRequest, connection,
+    *target = object;
+    *run = [object, contract, method, arguments = message.arguments(), responder, isRequest, connection,
                  target = message.target()] {
         if (!object) {
             if (isRequest) {
@@ -169,10 +209,7 @@ void ClientCallbacks::handleMessage(const Message &message, const Responder &res
                                             << outcome.error.message();
         }
     };
-    // In the callback object's thread (the GUI thread for widgets), posted even when that is
-    // this thread, so that the callback may make blocking calls on this same connection (see
-    // ServiceRegistryPrivate::execute()).
-    QMetaObject::invokeMethod(object.data(), std::move(work), Qt::QueuedConnection);
+    return true;
 }
 
 // ---- ServiceBinding -------------------------------------------------------------------------
@@ -184,19 +221,36 @@ Private::CallOutcome ServiceBinding::call(int method, const QCborArray &argument
         return {QCborValue(), CallError(ErrorCode::ConnectionClosed,
                                         QStringLiteral("%1: the client no longer exists").arg(qualified(contract(), method)))};
     }
-    const QFuture<Message> pending = client->call(contract().interfaceName(), contract().method(method).name(), arguments);
-    return Private::outcomeFromMessage(Private::waitForAnswer(pending, client->thread(), waitLimit(client)));
+    // No QFuture: the answer comes to a handler (in the client's thread) and is waited for here.
+    Private::AnswerWaiter waiter;
+    client->call(contract().interfaceName(), contract().method(method).name(), arguments, nullptr, waiter.handler());
+    return Private::outcomeFromMessage(waiter.wait(client->thread(), waitLimit(client)));
 }
 
 QFuture<Private::CallOutcome> ServiceBinding::callAsync(int method, const QCborArray &arguments)
 {
+    auto promise = std::make_shared<QPromise<Private::CallOutcome>>();
+    promise->start();
+    QFuture<Private::CallOutcome> future = promise->future();
+    callWithHandler(method, arguments, [promise](const Private::CallOutcome &outcome) {
+        promise->addResult(outcome);
+        promise->finish();
+    });
+    return future;
+}
+
+void ServiceBinding::callWithHandler(int method, const QCborArray &arguments, OutcomeHandler onDone)
+{
     Client *client = m_client.data();
     if (!client) {
-        return Private::readyOutcome({QCborValue(), CallError(ErrorCode::ConnectionClosed,
-                                                              QStringLiteral("%1: the client no longer exists")
-                                                                  .arg(qualified(contract(), method)))});
+        onDone({QCborValue(), CallError(ErrorCode::ConnectionClosed,
+                                        QStringLiteral("%1: the client no longer exists").arg(qualified(contract(), method)))});
+        return;
     }
-    return Private::outcomeFuture(client->call(contract().interfaceName(), contract().method(method).name(), arguments));
+    client->call(contract().interfaceName(), contract().method(method).name(), arguments, nullptr,
+                 [onDone = std::move(onDone)](const Message &answer) {
+                     onDone(Private::outcomeFromMessage(answer));
+                 });
 }
 
 CallError ServiceBinding::marshalCallback(QObject *callback, const ContractInfo &callbackContract, int method,

@@ -36,6 +36,10 @@ private:
         QMetaObject::Connection watch;
     };
 
+    // Checks one request or notification and makes the work that runs it in *target's thread;
+    // false (the failure answered or logged) when there is nothing to run.
+    bool prepare(const Message &message, const Responder &responder, QPointer<QObject> *target,
+                 std::function<void()> *run);
     void objectDestroyed(quint64 id);
     void sendRelease(quint64 id);
 
@@ -55,6 +59,7 @@ public:
 
     Private::CallOutcome call(int method, const QCborArray &arguments) override;
     QFuture<Private::CallOutcome> callAsync(int method, const QCborArray &arguments) override;
+    void callWithHandler(int method, const QCborArray &arguments, OutcomeHandler onDone) override;
     CallError marshalCallback(QObject *callback, const ContractInfo &callbackContract, int method,
                               int parameter, QCborValue *encoded) override;
 

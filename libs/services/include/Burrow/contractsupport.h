@@ -19,6 +19,7 @@
 
 #include <concepts>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <tuple>
 #include <type_traits>
@@ -143,6 +144,11 @@ public:
     // Blocking: waits up to the answer timeout (a void callback method returns at once).
     virtual CallOutcome call(int method, const QCborArray &arguments) = 0;
     virtual QFuture<CallOutcome> callAsync(int method, const QCborArray &arguments) = 0;
+    // Non-blocking without a QFuture: onDone runs once with the outcome, in the transport's
+    // thread or (when the call fails at once) before this returns. The default goes through
+    // callAsync(); the built-in bindings override it with a cheaper path.
+    using OutcomeHandler = std::function<void(const CallOutcome &outcome)>;
+    virtual void callWithHandler(int method, const QCborArray &arguments, OutcomeHandler onDone);
     // Encodes a callback argument. The default refuses with NotSupported.
     virtual CallError marshalCallback(QObject *callback, const ContractInfo &callbackContract,
                                       int method, int parameter, QCborValue *encoded);
@@ -427,10 +433,16 @@ QFuture<Reply<ValueOf<Method>>> asyncCall(QObject *service, int method, const A 
         const CallError error = marshalArguments(binding, method, &array, arguments...);
         if (error.isError())
             return readyReply<T>(Reply<T>(error));
+        // One promise per call: the binding reports through a handler, not a future to chain.
+        auto promise = std::make_shared<QPromise<Reply<T>>>();
+        promise->start();
+        QFuture<Reply<T>> future = promise->future();
         const ContractInfo *bindingContract = &binding.contract();
-        return binding.callAsync(method, array).then([bindingContract, method](const CallOutcome &outcome) {
-            return replyFrom<T>(outcome, *bindingContract, method);
+        binding.callWithHandler(method, array, [promise, bindingContract, method](const CallOutcome &outcome) {
+            promise->addResult(replyFrom<T>(outcome, *bindingContract, method));
+            promise->finish();
         });
+        return future;
     }
 
     auto pending = std::make_shared<PendingReply<T>>(serviceObjectGone(contract, method));
