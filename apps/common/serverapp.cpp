@@ -28,6 +28,20 @@ QHostAddress listenAddress(const QString &host, QString *errorString)
     return info.addresses().constFirst();
 }
 
+bool serverSetup(const AppOptions &options, Burrow::ServerSettings *settings, QHostAddress *address,
+                 QString *errorString)
+{
+    QString error;
+    *settings = options.serverSettings(&error);
+    if (error.isEmpty())
+        *address = listenAddress(options.host(), &error);
+    if (!error.isEmpty()) {
+        *errorString = error;
+        return false;
+    }
+    return true;
+}
+
 void raiseDescriptorLimit()
 {
 #ifdef Q_OS_UNIX

@@ -41,19 +41,13 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "chat-server: %s\n", qPrintable(error));
         return 2;
     }
-    Burrow::ServerSettings settings = options.serverSettings(&error);
-    if (!error.isEmpty()) {
-        std::fprintf(stderr, "chat-server: %s\n", qPrintable(error));
-        return 2;
-    }
+    Burrow::ServerSettings settings;
+    QHostAddress address;
+    if (!serverSetup(options, &settings, &address, &error))
+        return exitWithError(error);
     // A member whose machine vanished (no FIN, no RST) is dropped within ~15 s.
     settings.setHeartbeatInterval(5000);
     settings.setMissedHeartbeats(3);
-    const QHostAddress address = listenAddress(options.host(), &error);
-    if (address.isNull()) {
-        std::fprintf(stderr, "chat-server: %s\n", qPrintable(error));
-        return 2;
-    }
     // One descriptor per member.
     raiseDescriptorLimit();
     quitOnSignals(&app, [] { qCInfo(lcChatServer) << "stopping"; });

@@ -68,11 +68,9 @@ int main(int argc, char *argv[])
             return exitWithError(u"--seed must be a non-negative 32-bit number"_s);
         settings.setSeed(seed);
     }
-    const Burrow::ServerSettings serverSettings = options.serverSettings(&error);
-    if (!error.isEmpty())
-        return exitWithError(error);
-    const QHostAddress address = listenAddress(options.host(), &error);
-    if (address.isNull())
+    Burrow::ServerSettings serverSettings;
+    QHostAddress address;
+    if (!serverSetup(options, &serverSettings, &address, &error))
         return exitWithError(error);
 
     Burrow::Server server;

@@ -68,11 +68,9 @@ int main(int argc, char *argv[])
     if (!rate || !batchSize || !writeFor || !statusInterval)
         return exitWithError(u"--write-rate, --batch-size, --write-for and --status-interval take non-negative numbers "
                     "(--batch-size at least 1)"_s);
-    const Burrow::ServerSettings serverSettings = options.serverSettings(&error);
-    if (!error.isEmpty())
-        return exitWithError(error);
-    const QHostAddress address = listenAddress(options.host(), &error);
-    if (address.isNull())
+    Burrow::ServerSettings serverSettings;
+    QHostAddress address;
+    if (!serverSetup(options, &serverSettings, &address, &error))
         return exitWithError(error);
 
     Burrow::OrmDatabase database;
