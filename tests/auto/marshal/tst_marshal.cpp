@@ -30,7 +30,9 @@ class Palette
 {
     Q_GADGET
 public:
-    enum Color { Red, Green, Blue };
+    // A fixed underlying type, so that Color(42) (a value without a key) is a valid Color:
+    // without one its range is 0..3 and UBSan reports the load (scripts/leak-check.sh).
+    enum Color : int { Red, Green, Blue };
     Q_ENUM(Color)
     enum Option { NoOption = 0, Bold = 1, Italic = 2, Underline = 4 };
     Q_DECLARE_FLAGS(Options, Option)
