@@ -426,13 +426,16 @@ Message Decoder::object(const QCborMap &map, bool inBatch, const QString &prefix
         messages.reserve(items.size());
         bool valid = true;
         for (qsizetype i = 0, n = items.size(); i < n; ++i) {
-            const QString itemPrefix = QStringLiteral("%1: message %2: ").arg(kind).arg(i);
             const QCborValue item = items.at(i);
             Message m;
+            // The "<kind>: message <i>: " context is only built for an error (see cborcodec.cpp).
+            const bool hadError = !m_error.isEmpty();
             if (!item.isMap())
-                fail(itemPrefix + QStringLiteral("a message must be a JSON object"));
+                fail(QStringLiteral("a message must be a JSON object"));
             else
-                m = object(item.toMap(), true, itemPrefix);
+                m = object(item.toMap(), true, QString());
+            if (!hadError && !m_error.isEmpty())
+                m_error.prepend(QStringLiteral("%1: message %2: ").arg(kind).arg(i));
             if (!m.isValid()) {
                 valid = false;
                 if (!m_ids)
