@@ -6,7 +6,6 @@
 #include "serviceslogging_p.h"
 
 #include <QtCore/QCryptographicHash>
-#include <QtCore/QHash>
 #include <QtCore/QMetaMethod>
 
 namespace Burrow {
@@ -20,7 +19,6 @@ public:
     const QMetaObject *metaObject = nullptr;
     QByteArray hash;
     QList<ContractMethod> methods;
-    QHash<QString, int> methodIndexes;
     ContractInfo::ProxyFactory proxyFactory = nullptr;
     ContractInfo::Dispatcher dispatcher = nullptr;
 };
@@ -87,7 +85,6 @@ ContractInfo::ContractInfo(const QString &interfaceName, const QMetaObject *meta
             qCWarning(lcServices, "contract %s: method %s is not a public Q_INVOKABLE of %s",
                       qPrintable(interfaceName), description.name, metaObject->className());
         }
-        d->methodIndexes.insert(method.m_name, int(d->methods.size()));
         d->methods.append(method);
     }
 
@@ -109,7 +106,14 @@ const ContractMethod &ContractInfo::method(int index) const { return d->methods.
 
 int ContractInfo::indexOfMethod(QStringView name) const
 {
-    return d->methodIndexes.value(name.toString(), -1);
+    // A scan, not a QHash<QString>: Qt 6.4's QHash cannot look a QStringView up without copying
+    // it into a QString (an allocation per call), and contracts have few methods, compared
+    // size first. Names are unique (contractgen refuses overloads).
+    for (qsizetype i = 0, n = d->methods.size(); i < n; ++i) {
+        if (d->methods.at(i).m_name == name)
+            return int(i);
+    }
+    return -1;
 }
 
 QObject *ContractInfo::createRemoteProxy(std::shared_ptr<Private::RemoteBinding> binding) const
