@@ -110,44 +110,33 @@ void ClientCallbacks::handleMessage(const Message &message, const Responder &res
     // Callbacks run in their object's thread (the GUI thread for widgets), posted even when
     // that is this thread, so that a callback may make blocking calls on this same connection
     // (see ServiceRegistryPrivate::execute()).
-    if (message.type() == Message::Type::Batch) {
-        // One posted event per run of consecutive notifications to the same object rather than
-        // one per notification (a publisher's burst); the order is unchanged.
-        const QList<Message> messages = message.messages();
-        QPointer<QObject> runObject;
-        std::vector<std::function<void()>> run;
-        const auto postRun = [&] {
-            if (run.empty())
-                return;
-            if (runObject) {
-                QMetaObject::invokeMethod(runObject.data(), [works = std::move(run)] {
-                    for (const std::function<void()> &work : works)
-                        work();
-                }, Qt::QueuedConnection);
-            }
-            run = {};
-        };
-        for (const Message &inner : messages) {
-            QPointer<QObject> object;
-            std::function<void()> work;
-            if (!prepare(inner, Responder(), &object, &work))
-                continue;
-            if (!run.empty() && object != runObject)
-                postRun();
-            runObject = object;
-            run.push_back(std::move(work));
-        }
-        postRun();
+    Resolved resolved;
+    QPointer<QObject> object;
+    PreparedCall call;
+    if (message.type() != Message::Type::Batch) {
+        if (prepare(message, responder, &resolved, &object, &call))
+            post(object, PreparedCalls{std::move(call)});
         return;
     }
-    QPointer<QObject> object;
-    std::function<void()> work;
-    if (prepare(message, responder, &object, &work))
-        QMetaObject::invokeMethod(object.data(), std::move(work), Qt::QueuedConnection);
+    // One posted event per run of consecutive notifications to the same object rather than
+    // one per notification (a publisher's burst); the order is unchanged.
+    const QList<Message> messages = message.messages();
+    QPointer<QObject> runObject;
+    PreparedCalls run;
+    for (const Message &inner : messages) {
+        if (!prepare(inner, Responder(), &resolved, &object, &call))
+            continue;
+        if (!run.empty() && object != runObject)
+            post(runObject, std::exchange(run, {}));
+        runObject = object;
+        run.push_back(std::move(call));
+    }
+    if (!run.empty())
+        post(runObject, std::move(run));
 }
 
-bool ClientCallbacks::prepare(const Message &message, const Responder &responder, QPointer<QObject> *target,
-                              std::function<void()> *run)
+bool ClientCallbacks::prepare(const Message &message, const Responder &responder, Resolved *resolved,
+                              QPointer<QObject> *object, PreparedCall *call)
 {
     if (message.type() != Message::Type::Request && message.type() != Message::Type::Notification)
         return false;
@@ -160,56 +149,79 @@ bool ClientCallbacks::prepare(const Message &message, const Responder &responder
                                             << "dropped:" << text;
     };
 
-    bool ok = false;
-    const quint64 id = message.target().toULongLong(&ok);
-    QPointer<QObject> object;
-    const ContractInfo *contract = nullptr;
-    if (ok) {
-        QMutexLocker locker(&m_mutex);
-        const auto it = m_entries.constFind(id);
-        if (it != m_entries.constEnd()) {
-            object = it->object;
-            contract = it->contract;
+    const QString &target = message.target();
+    if (!resolved->contract || resolved->target != target) {
+        *resolved = {};
+        bool ok = false;
+        const quint64 id = target.toULongLong(&ok);
+        if (ok) {
+            QMutexLocker locker(&m_mutex);
+            const auto it = m_entries.constFind(id);
+            if (it != m_entries.constEnd()) {
+                resolved->object = it->object;
+                resolved->contract = it->contract;
+            }
         }
+        resolved->target = target;
     }
-    if (!contract || !object) {
+    if (!resolved->contract || !resolved->object) {
         fail(ErrorCode::CallbackReleased,
-             QStringLiteral("callback %1 is not known to this client (released, or never passed)").arg(message.target()));
+             QStringLiteral("callback %1 is not known to this client (released, or never passed)").arg(target));
         return false;
     }
-    const int method = contract->indexOfMethod(message.method());
-    if (method < 0) {
+    const ContractInfo *contract = resolved->contract;
+    if (resolved->methodIndex < 0 || resolved->method != message.method()) {
+        resolved->method = message.method();
+        resolved->methodIndex = contract->indexOfMethod(resolved->method);
+    }
+    if (resolved->methodIndex < 0) {
         fail(ErrorCode::UnknownMethod, QStringLiteral("callback interface '%1' has no method '%2'")
                                            .arg(contract->interfaceName(), message.method()));
         return false;
     }
+    *object = resolved->object;
+    *call = {contract, resolved->methodIndex, message.arguments(), isRequest ? responder : Responder(), target};
+    return true;
+}
 
+void ClientCallbacks::post(const QPointer<QObject> &object, PreparedCalls calls)
+{
+    if (!object) { // destroyed since prepare(): requests get CallbackReleased
+        for (const PreparedCall &call : calls)
+            run(nullptr, nullptr, call);
+        return;
+    }
     QPointer<Connection> connection;
     if (m_client)
         connection = m_client->connection();
-    *target = object;
-    *run = [object, contract, method, arguments = message.arguments(), responder, isRequest, connection,
-                 target = message.target()] {
-        if (!object) {
-            if (isRequest) {
-                responder.sendError(ErrorCode::CallbackReleased,
-                                    QStringLiteral("callback %1 was destroyed before the call ran").arg(target));
-            }
-            return;
-        }
-        CallContext context(connection.data(), contract->interfaceName(), contract->method(method).name());
-        const Private::CallOutcome outcome = contract->invoke(object.data(), method, arguments, context);
+    QMetaObject::invokeMethod(object.data(), [object, connection, calls = std::move(calls)] {
+        for (const PreparedCall &call : calls)
+            run(object.data(), connection.data(), call);
+    }, Qt::QueuedConnection);
+}
+
+void ClientCallbacks::run(QObject *object, Connection *connection, const PreparedCall &call)
+{
+    const bool isRequest = call.responder.isValid();
+    if (!object) {
         if (isRequest) {
-            if (outcome.error.isError())
-                responder.sendError(outcome.error.code(), outcome.error.message());
-            else
-                responder.sendAnswer(outcome.result);
-        } else if (outcome.error.isError()) {
-            qCWarning(lcServices).noquote() << "callback" << qualified(*contract, method) << "failed:"
-                                            << outcome.error.message();
+            call.responder.sendError(ErrorCode::CallbackReleased,
+                                     QStringLiteral("callback %1 was destroyed before the call ran").arg(call.target));
         }
-    };
-    return true;
+        return;
+    }
+    const ContractInfo &contract = *call.contract;
+    CallContext context(connection, contract.interfaceName(), contract.method(call.method).name());
+    const Private::CallOutcome outcome = contract.invoke(object, call.method, call.arguments, context);
+    if (isRequest) {
+        if (outcome.error.isError())
+            call.responder.sendError(outcome.error.code(), outcome.error.message());
+        else
+            call.responder.sendAnswer(outcome.result);
+    } else if (outcome.error.isError()) {
+        qCWarning(lcServices).noquote() << "callback" << qualified(contract, call.method) << "failed:"
+                                        << outcome.error.message();
+    }
 }
 
 // ---- ServiceBinding -------------------------------------------------------------------------

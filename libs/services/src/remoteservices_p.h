@@ -9,6 +9,7 @@
 #include <QtCore/QPointer>
 
 #include <memory>
+#include <vector>
 
 namespace Burrow {
 
@@ -36,10 +37,34 @@ private:
         QMetaObject::Connection watch;
     };
 
-    // Checks one request or notification and makes the work that runs it in *target's thread;
-    // false (the failure answered or logged) when there is nothing to run.
-    bool prepare(const Message &message, const Responder &responder, QPointer<QObject> *target,
-                 std::function<void()> *run);
+    // One checked request or notification, to run in its callback object's thread.
+    struct PreparedCall
+    {
+        const ContractInfo *contract = nullptr;
+        int method = -1;
+        QCborArray arguments;
+        Responder responder; // invalid for a notification
+        QString target;
+    };
+    // The last target and method resolved while reading one frame: a burst of notifications
+    // to one callback looks its id and method up once.
+    struct Resolved
+    {
+        QString target;
+        QPointer<QObject> object;
+        const ContractInfo *contract = nullptr;
+        QString method;
+        int methodIndex = -1;
+    };
+    using PreparedCalls = std::vector<PreparedCall>;
+
+    // Checks one request or notification and fills *call and *object; false (the failure
+    // answered or logged) when there is nothing to run.
+    bool prepare(const Message &message, const Responder &responder, Resolved *resolved,
+                 QPointer<QObject> *object, PreparedCall *call);
+    // Posts calls to object's thread, in order, as one event.
+    void post(const QPointer<QObject> &object, PreparedCalls calls);
+    static void run(QObject *object, Connection *connection, const PreparedCall &call);
     void objectDestroyed(quint64 id);
     void sendRelease(quint64 id);
 
