@@ -348,7 +348,7 @@ RemoteServices::RemoteServices(Client *client, QObject *parent)
             receiver->handleMessage(message, responder);
         else if (responder.isValid())
             responder.sendError(ErrorCode::CallbackReleased, QStringLiteral("this client no longer takes callbacks"));
-    });
+    }, BatchDelivery::Whole); // a burst of callback notifications: one posted event per object
 }
 
 RemoteServices::~RemoteServices()

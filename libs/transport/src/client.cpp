@@ -53,6 +53,7 @@ public:
     mutable QRecursiveMutex connectionMutex;
     Connection *connection = nullptr;
     MessageHandler handler;
+    BatchDelivery batchDelivery = BatchDelivery::Members;
     QTimer connectTimer;
     QTimer reconnectTimer;
     QNetworkAccessManager *network = nullptr;
@@ -149,7 +150,7 @@ void ClientPrivate::onSocketConnected()
         return;
     }
     auto *newConnection = new Connection(ready, Connection::Role::Client, settings.codec(), settings, this);
-    newConnection->setMessageHandler(handler);
+    newConnection->setMessageHandler(handler, batchDelivery);
     QObject::connect(newConnection, &Connection::closed, this, &ClientPrivate::onConnectionClosed);
     QObject::connect(newConnection, &Connection::errorOccurred, q, &Client::errorOccurred);
     {
@@ -379,12 +380,13 @@ Connection *Client::connection() const
     return d->connection && d->connection->d->isReady() ? d->connection : nullptr;
 }
 
-void Client::setMessageHandler(const MessageHandler &handler)
+void Client::setMessageHandler(const MessageHandler &handler, BatchDelivery delivery)
 {
     d->handler = handler;
+    d->batchDelivery = delivery;
     QMutexLocker locker(&d->connectionMutex);
     if (d->connection)
-        d->connection->setMessageHandler(handler);
+        d->connection->setMessageHandler(handler, delivery);
 }
 
 QFuture<Message> Client::call(const QString &target, const QString &method, const QCborArray &arguments)

@@ -2,6 +2,8 @@
 #include "cborcodec_p.h"
 #include "logging_p.h"
 
+#include <algorithm>
+
 #include <QtCore/QEventLoop>
 #include <QtCore/QFutureWatcher>
 #include <QtCore/QThread>
@@ -435,6 +437,14 @@ void ConnectionPrivate::dispatch(const Message &message)
         return;
     case Message::Type::Batch: {
         const QList<Message> messages = message.messages();
+        if (handler && batchDelivery == BatchDelivery::Whole
+            && std::all_of(messages.cbegin(), messages.cend(), [](const Message &m) {
+                   return m.type() == Message::Type::Notification
+                       || m.type() == Message::Type::CallbackRelease;
+               })) {
+            handler(message, Responder());
+            return;
+        }
         for (const Message &inner : messages) {
             if (finished)
                 return;
@@ -587,9 +597,10 @@ quint16 Connection::peerPort() const { return d->peerPort; }
 QString Connection::requestPath() const { return d->requestPath; }
 ConnectionSettings Connection::settings() const { return d->settings; }
 
-void Connection::setMessageHandler(const MessageHandler &handler)
+void Connection::setMessageHandler(const MessageHandler &handler, BatchDelivery delivery)
 {
     d->handler = handler;
+    d->batchDelivery = delivery;
 }
 
 QFuture<Message> Connection::call(const QString &target, const QString &method,

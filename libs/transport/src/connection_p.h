@@ -109,6 +109,7 @@ public:
     QString requestPath;
 
     MessageHandler handler;
+    BatchDelivery batchDelivery = BatchDelivery::Members;
     std::shared_ptr<ConnectionLink> link = std::make_shared<ConnectionLink>();
 
     std::optional<FrameSealer> sealer;

@@ -28,6 +28,9 @@ private Q_SLOTS:
     void notificationBatching();
     void batchFlushedBeforeRequest();
     void clientNotificationsInOrder();
+    void batchDeliveryToClientHandler_data();
+    void batchDeliveryToClientHandler();
+    void wholeBatchOnlyForOneWayMessages();
     void callsFromOtherThreads();
     void answersFromOtherThreads();
 };
@@ -366,6 +369,93 @@ void tst_TransportClient::clientNotificationsInOrder()
         for (int i = 0; i < 1000; ++i)
             QCOMPARE(received.at(i), qint64(i));
     }
+}
+
+void tst_TransportClient::batchDeliveryToClientHandler_data()
+{
+    QTest::addColumn<BatchDelivery>("delivery");
+    QTest::newRow("members") << BatchDelivery::Members;
+    QTest::newRow("whole") << BatchDelivery::Whole;
+}
+
+void tst_TransportClient::batchDeliveryToClientHandler()
+{
+    // Members: the handler never sees a Batch. Whole: a burst arrives as Batch messages; in
+    // both, every notification exactly once and in order.
+    QFETCH(BatchDelivery, delivery);
+    constexpr int Count = 1000;
+    Server server;
+    ServerSettings serverSettings;
+    serverSettings.setBatchDelay(1);
+    server.setSettings(serverSettings);
+    QSignalSpy newConnection(&server, &Server::newConnection);
+    QVERIFY(listenLocal(server));
+    int handlerCalls = 0;
+    int batches = 0;
+    QList<qint64> received;
+    Client client;
+    client.setMessageHandler([&](const Message &message, const Responder &responder) {
+        ++handlerCalls;
+        QVERIFY(!responder.isValid());
+        if (message.type() == Message::Type::Batch)
+            ++batches;
+        for (const Message &m : flatten({message})) {
+            QCOMPARE(m.type(), Message::Type::Notification);
+            received.append(m.arguments().at(0).toInteger());
+        }
+    }, delivery);
+    client.connectToServer(server.webSocketUrl());
+    QVERIFY(client.waitForConnected(5000));
+    QTRY_COMPARE(newConnection.size(), 1);
+    auto *connection = newConnection.at(0).at(0).value<Connection *>();
+    for (int i = 0; i < Count; ++i)
+        connection->sendNotification(QStringLiteral("Feed"), QStringLiteral("item"), {i});
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), Count, 10000);
+    for (int i = 0; i < Count; ++i)
+        QCOMPARE(received.at(i), qint64(i));
+    if (delivery == BatchDelivery::Members) {
+        QCOMPARE(batches, 0);
+        QCOMPARE(handlerCalls, Count);
+    } else {
+        QVERIFY(batches > 0);
+        QVERIFY2(handlerCalls <= Count / 50, qPrintable(QString::number(handlerCalls)));
+    }
+}
+
+void tst_TransportClient::wholeBatchOnlyForOneWayMessages()
+{
+    // A batch holding a request (a foreign peer may send one) goes member by member even to a
+    // handler that takes whole batches, so that the request gets its Responder.
+    Server server;
+    QSignalSpy newConnection(&server, &Server::newConnection);
+    QVERIFY(listenLocal(server));
+    RawWebSocket raw(QString::fromLatin1(BinarySubprotocol));
+    QVERIFY(raw.open(server.webSocketUrl()));
+    QTRY_COMPARE(newConnection.size(), 1);
+    auto *connection = newConnection.at(0).at(0).value<Connection *>();
+    QList<Message> seen;
+    connection->setMessageHandler([&](const Message &message, const Responder &responder) {
+        seen.append(message);
+        if (message.type() == Message::Type::Request)
+            responder.sendAnswer(QStringLiteral("ok"));
+    }, BatchDelivery::Whole);
+
+    const Message one = Message::notification(QStringLiteral("Feed"), QStringLiteral("item"), {1});
+    const Message two = Message::notification(QStringLiteral("Feed"), QStringLiteral("item"), {2});
+    raw.send(Message::batch({one, two}));
+    QTRY_COMPARE(seen.size(), 1);
+    QCOMPARE(seen.at(0).type(), Message::Type::Batch);
+    QCOMPARE(seen.at(0).messages().size(), 2);
+
+    seen.clear();
+    raw.send(Message::batch({one, Message::request(7, QStringLiteral("Svc"), QStringLiteral("m"), {}), two}));
+    QTRY_COMPARE(seen.size(), 3);
+    QCOMPARE(seen.at(0).type(), Message::Type::Notification);
+    QCOMPARE(seen.at(1).type(), Message::Type::Request);
+    QCOMPARE(seen.at(2).type(), Message::Type::Notification);
+    QVERIFY(raw.waitForMessages(1));
+    QCOMPARE(raw.messages.last().type(), Message::Type::Answer);
+    QCOMPARE(raw.messages.last().id(), quint64(7));
 }
 
 void tst_TransportClient::callsFromOtherThreads()

@@ -42,7 +42,7 @@ public:
 
     // Handler for requests and notifications coming from the server (callbacks); kept across
     // reconnections.
-    void setMessageHandler(const MessageHandler &handler);
+    void setMessageHandler(const MessageHandler &handler, BatchDelivery delivery = BatchDelivery::Members);
 
     // Over the WebSocket, or as POST <path>/<target>/<method> in HTTP mode. Fails at once with
     // ConnectionClosed when not connected. Thread-safe.

@@ -44,6 +44,16 @@ private:
 // Receives requests, notifications and callback releases. Runs in the connection's thread.
 using MessageHandler = std::function<void(const Message &message, const Responder &responder)>;
 
+// How a received Batch reaches a MessageHandler.
+enum class BatchDelivery {
+    // Each message of the batch on its own, in order (the default).
+    Members,
+    // A batch holding only notifications and callback releases as one Batch message (with an
+    // invalid Responder), so that the handler can take a burst in one go; any other batch
+    // member by member.
+    Whole,
+};
+
 // Receives the answer to one call: an Answer or an Error message. See Connection::call().
 using AnswerHandler = std::function<void(const Message &answerOrError)>;
 
@@ -69,7 +79,7 @@ public:
     QString requestPath() const;
     ConnectionSettings settings() const;
 
-    void setMessageHandler(const MessageHandler &handler);
+    void setMessageHandler(const MessageHandler &handler, BatchDelivery delivery = BatchDelivery::Members);
 
     // Sends a request and returns its answer: an Answer message, or an Error message (the
     // peer's, or Timeout / ConnectionClosed raised here). Thread-safe.
