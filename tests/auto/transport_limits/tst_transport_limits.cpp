@@ -489,7 +489,7 @@ void tst_TransportLimits::slowConsumerClosed()
     slow.socket.setReadBufferSize(1);
     QObject::disconnect(&slow.socket, &QTcpSocket::readyRead, nullptr, nullptr);
     QTRY_COMPARE(newConnection.size(), 1);
-    auto *slowConnection = newConnection.at(0).at(0).value<Connection *>();
+    const QPointer<Connection> slowConnection = newConnection.at(0).at(0).value<Connection *>();
     QSignalSpy slowClosed(slowConnection, &Connection::closed);
     QSignalSpy slowErrors(slowConnection, &Connection::errorOccurred);
 
@@ -500,7 +500,9 @@ void tst_TransportLimits::slowConsumerClosed()
     good.connectToServer(m_server->webSocketUrl());
     QVERIFY(good.waitForConnected(5000));
     QTRY_COMPARE(newConnection.size(), 2);
-    auto *goodConnection = newConnection.at(1).at(0).value<Connection *>();
+    // Guarded: were the good client dropped too (a machine too slow to read what the loop
+    // below sends), the test must fail on it, not use a deleted connection.
+    const QPointer<Connection> goodConnection = newConnection.at(1).at(0).value<Connection *>();
 
     const QByteArray blob(32 * 1024, 'q');
     int sent = 0;
@@ -509,8 +511,9 @@ void tst_TransportLimits::slowConsumerClosed()
     while (slowClosed.isEmpty() && timer.elapsed() < 20000) {
         for (int i = 0; i < 8; ++i, ++sent) {
             const QCborArray arguments{sent, blob};
-            if (slowConnection->isOpen())
+            if (slowConnection && slowConnection->isOpen())
                 slowConnection->sendNotification(QStringLiteral("Feed"), QStringLiteral("item"), arguments);
+            QVERIFY2(goodConnection, "the good client was dropped as well");
             goodConnection->sendNotification(QStringLiteral("Feed"), QStringLiteral("item"), arguments);
         }
         QTest::qWait(2);
@@ -523,6 +526,7 @@ void tst_TransportLimits::slowConsumerClosed()
     QCOMPARE(slowErrors.at(0).at(0).value<ErrorCode>(), ErrorCode::Unavailable);
 
     // The good client got (or is getting) every notification, in order, and stays connected.
+    QVERIFY2(goodConnection, "the good client was dropped as well");
     for (int i = 0; i < 10; ++i, ++sent)
         goodConnection->sendNotification(QStringLiteral("Feed"), QStringLiteral("item"), {sent, QByteArray("tail")});
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), sent, 20000);
