@@ -33,6 +33,24 @@ Message timeoutMessage(int milliseconds)
     return Message::error(0, ErrorCode::Timeout,
                           QStringLiteral("no answer within %1 ms").arg(milliseconds));
 }
+
+// Runs loop until it quits or timeoutMilliseconds pass (<= 0: no limit of its own); true when
+// the time ran out.
+bool execUntilQuitOrTimeout(QEventLoop &loop, int timeoutMilliseconds)
+{
+    bool timedOut = false;
+    QTimer timer;
+    if (timeoutMilliseconds > 0) {
+        timer.setSingleShot(true);
+        QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
+            timedOut = true;
+            loop.quit();
+        });
+        timer.start(timeoutMilliseconds);
+    }
+    loop.exec(QEventLoop::ExcludeUserInputEvents);
+    return timedOut;
+}
 } // namespace
 
 Message waitForAnswer(QFuture<Message> future, QThread *transportThread, int timeoutMilliseconds)
@@ -44,20 +62,10 @@ Message waitForAnswer(QFuture<Message> future, QThread *transportThread, int tim
             QObject::connect(&watcher, &QFutureWatcherBase::finished, &loop, &QEventLoop::quit);
             QObject::connect(&watcher, &QFutureWatcherBase::canceled, &loop, &QEventLoop::quit);
             watcher.setFuture(future);
-            bool timedOut = false;
-            QTimer timer;
-            if (timeoutMilliseconds > 0) {
-                timer.setSingleShot(true);
-                QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
-                    timedOut = true;
-                    loop.quit();
-                });
-                timer.start(timeoutMilliseconds);
-            }
-            if (!future.isFinished())
-                loop.exec(QEventLoop::ExcludeUserInputEvents);
-            if (timedOut && !future.isFinished())
+            if (!future.isFinished() && execUntilQuitOrTimeout(loop, timeoutMilliseconds)
+                && !future.isFinished()) {
                 return timeoutMessage(timeoutMilliseconds);
+            }
         } else {
             auto done = std::make_shared<QSemaphore>();
             future.then([done](const Message &) { done->release(); }).onCanceled([done] { done->release(); });
@@ -104,17 +112,7 @@ Message AnswerWaiter::wait(QThread *transportThread, int timeoutMilliseconds)
         QEventLoop loop;
         state.loop = &loop;
         locker.unlock();
-        bool timedOut = false;
-        QTimer timer;
-        if (timeoutMilliseconds > 0) {
-            timer.setSingleShot(true);
-            QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
-                timedOut = true;
-                loop.quit();
-            });
-            timer.start(timeoutMilliseconds);
-        }
-        loop.exec(QEventLoop::ExcludeUserInputEvents);
+        const bool timedOut = execUntilQuitOrTimeout(loop, timeoutMilliseconds);
         locker.relock();
         state.loop = nullptr;
         if (!state.done)
