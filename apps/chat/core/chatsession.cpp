@@ -366,6 +366,9 @@ ChatSession::ChatSession(QObject *parent) : QObject(parent), d(std::make_unique<
 
 ChatSession::~ChatSession()
 {
+    // No signals from a dying session: its receivers (the window owning it) may be half
+    // destroyed already (found by UBSan in tst_chat_gui).
+    blockSignals(true);
     d->teardown();
 }
 

@@ -49,7 +49,8 @@ int runConsole(const AppOptions &options, int timeout)
         std::fprintf(stderr, "longwork-client: %s\n", qPrintable(text));
         std::fflush(stderr);
     });
-    QObject::connect(&runner, &ConsoleRunner::finished, qApp, [](int exitCode) { QCoreApplication::exit(exitCode); },
+    // Not qApp: in console mode the application object is a QCoreApplication, not a QApplication.
+    QObject::connect(&runner, &ConsoleRunner::finished, QCoreApplication::instance(), [](int exitCode) { QCoreApplication::exit(exitCode); },
                      Qt::QueuedConnection);
     StdinReader input;
     QObject::connect(&input, &StdinReader::lineRead, &runner, &ConsoleRunner::addLine);

@@ -366,8 +366,10 @@ void ReplicationSlave::stopSync(const QString &table)
 
 void ReplicationSlave::stopAll()
 {
-    while (!d->tables.empty())
-        stopSync(d->tables.begin()->first);
+    while (!d->tables.empty()) {
+        const QString table = d->tables.begin()->first; // a copy: stopSync() erases the key
+        stopSync(table);
+    }
 }
 
 QStringList ReplicationSlave::tables() const
