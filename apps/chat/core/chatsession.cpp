@@ -5,6 +5,7 @@
 
 #include <Burrow/remoteservices.h>
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QPointer>
 #include <QtCore/QTimer>
 
@@ -197,10 +198,14 @@ void ChatSessionPrivate::teardown()
     if (client) {
         Burrow::Client *old = client.release();
         Burrow::RemoteServices *oldServices = services.release();
-        QTimer::singleShot(2000, old, [old, oldServices] {
+        // Deleted (services first) when the holder goes: after 2 s, or with the application
+        // object if the event loop ends before that, so that nothing outlives the process.
+        auto *holder = new QObject(QCoreApplication::instance());
+        QObject::connect(holder, &QObject::destroyed, [old, oldServices] {
             delete oldServices;
-            old->deleteLater();
+            delete old;
         });
+        QTimer::singleShot(2000, holder, [holder] { holder->deleteLater(); });
     }
     services.reset();
     pending = 0;
