@@ -214,6 +214,14 @@ struct Group
     QList<Measure> measures;
 };
 
+// m measured against the baseline of that name (in the same group), with a minimum ratio.
+inline Measure compared(Measure m, const QString &baseline, double target)
+{
+    m.baseline = baseline;
+    m.target = target;
+    return m;
+}
+
 void addGroup(const Group &group);
 QList<Group> groups();
 

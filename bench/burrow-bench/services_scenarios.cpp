@@ -475,13 +475,6 @@ Measure setUpEachRun(Measure m)
     return m;
 }
 
-Measure compared(Measure m, const QString &baseline, double target)
-{
-    m.baseline = baseline;
-    m.target = target;
-    return m;
-}
-
 } // namespace
 
 void registerServicesScenarios()

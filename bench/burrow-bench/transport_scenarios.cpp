@@ -308,13 +308,6 @@ Measure httpMeasure(int payloadSize, int connections)
     return m;
 }
 
-Measure compared(Measure m, const QString &baseline, double target)
-{
-    m.baseline = baseline;
-    m.target = target;
-    return m;
-}
-
 } // namespace
 
 QString sizeLabel(int bytes)
